@@ -1,0 +1,239 @@
+"""The newsroom's content: sections, authors, photos, articles and their updates."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from articles.sanitize import sanitize_body
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in navigation (lowest first).")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    role = models.CharField(max_length=120, default="Staff Writer")
+    bio = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+def _unit_interval():
+    return [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+class Photo(models.Model):
+    """An uploaded picture with its editorial metadata and stored renditions."""
+
+    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    alt_text = models.CharField(max_length=300, help_text="Describes the picture for readers who cannot see it.")
+    # Focal point as fractions of width and height; crops keep it in frame.
+    focal_x = models.FloatField(default=0.5, validators=_unit_interval())
+    focal_y = models.FloatField(default=0.5, validators=_unit_interval())
+    # Made once by articles.photos when the image changes; see that module for the shape.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.caption[:80] or self.alt_text[:80] or f"Photo {self.pk}"
+
+
+class TaggedArticle(TaggedItemBase):
+    """Tag through model with a real foreign key to Article (not a generic relation)."""
+
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        unique_together = [("content_object", "tag")]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, *, now=None):
+        """Articles visible to anonymous readers right now.
+
+        The single definition used by pages, feeds, sitemaps, search and
+        rankings. A scheduled article is visible from its ``published_at``
+        on, whether or not ``publish_scheduled`` has flipped it yet.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__isnull=False,
+            published_at__lte=now,
+        )
+
+    def due_scheduled(self, *, now=None):
+        """Scheduled articles whose publication time has come."""
+        now = now or timezone.now()
+        return self.filter(status=Article.Status.SCHEDULED, published_at__lte=now)
+
+    def drafts(self):
+        """Articles not yet submitted for publication."""
+        return self.filter(status=Article.Status.DRAFT)
+
+    def in_section(self, section):
+        """Articles of one section (a Section or its id)."""
+        return self.filter(section=section)
+
+    def newest_first(self):
+        """Newest publication first, id as a stable tie-breaker."""
+        return self.order_by("-published_at", "-id")
+
+    def for_listing(self):
+        """Only the columns a list of headlines shows, with section and lead photo joined."""
+        return self.select_related("section", "lead_photo").only(
+            "id",
+            "headline",
+            "slug",
+            "deck",
+            "published_at",
+            "update_count",
+            "section__id",
+            "section__name",
+            "section__slug",
+            "lead_photo__id",
+            "lead_photo__image",
+            "lead_photo__width",
+            "lead_photo__height",
+            "lead_photo__alt_text",
+            "lead_photo__renditions",
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    headline = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    deck = models.TextField(blank=True, help_text="One- or two-sentence summary shown in lists and previews.")
+    body = models.TextField(blank=True)
+    dateline = models.CharField(
+        max_length=100, blank=True, help_text="Place the story was filed from, e.g. WASHINGTON."
+    )
+    authors = models.ManyToManyField(Author, related_name="articles", blank=True)
+    lead_photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    lead_photo_caption = models.TextField(blank=True, help_text="Overrides the photo's own caption for this article.")
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    exclude_from_rankings = models.BooleanField(default=False, help_text="Keep this article out of ranking lists.")
+    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    # Denormalised from ArticleUpdate so lists can show "(UPDATE n)" without a join.
+    update_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_status_pub_idx"),
+            models.Index(fields=["section", "status", "published_at"], name="article_section_pub_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+        permissions = [
+            ("publish_article", "Can publish, schedule and withdraw articles"),
+            ("preview_article", "Can preview unpublished articles"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        # Sanitize on every save, whatever the editor widget or importer sent.
+        self.body = sanitize_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def display_headline(self) -> str:
+        """Headline with the "(UPDATE n)" label when the story has been updated."""
+        if self.update_count:
+            return f"{self.headline} (UPDATE {self.update_count})"
+        return self.headline
+
+    @property
+    def caption(self) -> str:
+        """The caption shown under the lead photo: the override, else the photo's own."""
+        if self.lead_photo_caption:
+            return self.lead_photo_caption
+        return self.lead_photo.caption if self.lead_photo_id else ""
+
+    def is_visible(self, *, now=None) -> bool:
+        """Same rule as ``ArticleQuerySet.published`` for one loaded article."""
+        now = now or timezone.now()
+        return (
+            self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
+            and self.published_at is not None
+            and self.published_at <= now
+        )
+
+
+class ArticleUpdate(models.Model):
+    """One entry of an article's update log: an update or a correction."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UPDATE)
+    note = models.TextField(help_text="Editor's note shown to readers.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

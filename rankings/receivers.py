@@ -1,0 +1,1 @@
+"""Receivers of ``articles`` signals (articles never imports rankings)."""
