@@ -8,9 +8,14 @@ def home(request):
     return render(request, "articles/home.html", {"latest": article_list_latest(limit=20)})
 
 
+def render_article(request, article: Article, *, preview: bool = False):
+    """Render the article page; the admin's staff-only preview calls this with preview=True."""
+    return render(request, "articles/article_detail.html", {"article": article, "preview": preview})
+
+
 def article_detail(request, pk, slug):
     article = get_object_or_404(Article.objects.published().select_related("section", "lead_photo"), pk=pk)
-    return render(request, "articles/article_detail.html", {"article": article})
+    return render_article(request, article)
 
 
 def section_detail(request, slug):
