@@ -6,7 +6,6 @@ published articles. Templates use them as::
     {% load rankings %}
     {% ranking_top_in_section section %}
     {% ranking_access %}
-    {% page_view_beacon article %}
 """
 
 from django import template
@@ -32,8 +31,3 @@ def ranking_access():
         for a in article_list_latest(limit=5)
     ]
     return {"title": "Access Ranking", "entries": entries, "list_id": "access-ranking"}
-
-
-@register.simple_tag
-def page_view_beacon(article):
-    return ""

@@ -1,0 +1,1 @@
+"""Composed reads of the rankings app."""

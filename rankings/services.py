@@ -1,0 +1,1 @@
+"""Writes of the rankings app: recording page views and building snapshots."""
