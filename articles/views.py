@@ -1,38 +1,140 @@
-from django.shortcuts import get_object_or_404, render
+"""Reader pages: parse the request, call a selector, render. Nothing per user, so every page is cacheable."""
 
-from articles.models import Article
-from articles.selectors import article_list_latest
+import logging
+
+from django.conf import settings
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db import DatabaseError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import escape
+from taggit.models import Tag
+
+from articles.models import Article, ArticleUpdate, Author, Section
+from articles.selectors import (
+    SEARCH_MAX_LENGTH,
+    article_for_page,
+    article_front_page,
+    article_list_by_author,
+    article_list_for_tag,
+    article_list_in_section,
+    article_search,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+# Primary keys are 64-bit; a larger id in a URL would overflow the database driver instead of missing.
+MAX_ID = 2**63 - 1
+
+
+def _page_or_404(request: HttpRequest, queryset: QuerySet, *, per_page: int = PAGE_SIZE) -> Page:
+    """One page of ``queryset`` for ``?page=``; anything but an existing page number is a 404."""
+    number = request.GET.get("page") or 1
+    try:
+        page = Paginator(queryset, per_page).page(number)
+    except InvalidPage as exc:
+        raise Http404("No such page") from exc
+    # Evaluate here so the template never runs a query of its own.
+    page.object_list = list(page.object_list)
+    return page
 
 
 def home(request):
-    return render(request, "articles/home.html", {"latest": article_list_latest(limit=20)})
+    return render(request, "articles/home.html", {**article_front_page(), "nav_current": "home"})
 
 
 def render_article(request, article: Article, *, preview: bool = False):
-    """Render the article page; the admin's staff-only preview calls this with preview=True."""
-    return render(request, "articles/article_detail.html", {"article": article, "preview": preview})
+    """Render the article page; the admin's staff-only preview calls this with preview=True.
+
+    ``article`` may come from ``article_for_page`` (everything prefetched) or
+    straight from the admin (a few more queries, still correct).
+    """
+    corrections = [u for u in article.updates.all() if u.kind == ArticleUpdate.Kind.CORRECTION]
+    context = {
+        "article": article,
+        "authors": list(article.authors.all()),
+        "tags": sorted((t for t in article.tags.all() if t.slug), key=lambda t: t.name.lower()),
+        "corrections": corrections,
+        "preview": preview,
+        "nav_section": article.section.slug,
+    }
+    response = render(request, "articles/article_detail.html", context)
+    if preview:
+        # A preview is for one editor's eyes: never stored by a cache or indexed.
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
-def article_detail(request, pk, slug):
-    article = get_object_or_404(Article.objects.published().select_related("section", "lead_photo"), pk=pk)
+def article_detail(request, pk: int, slug: str | None = None):
+    if pk > MAX_ID:
+        raise Http404("No such article")
+    article = article_for_page(pk=pk)
+    if article is None:
+        raise Http404("No such article")
+    if slug != article.slug:
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
     return render_article(request, article)
 
 
 def section_detail(request, slug):
-    raise NotImplementedError
-
-
-def author_detail(request, slug):
-    raise NotImplementedError
+    section = get_object_or_404(Section, slug=slug)
+    page = _page_or_404(request, article_list_in_section(section=section))
+    return render(request, "articles/section.html", {"section": section, "page": page, "nav_current": section.slug})
 
 
 def tag_detail(request, slug):
-    raise NotImplementedError
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _page_or_404(request, article_list_for_tag(tag=tag))
+    if page.paginator.count == 0:
+        # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
+        raise Http404("No published articles with this tag")
+    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+
+
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    page = _page_or_404(request, article_list_by_author(author=author))
+    return render(request, "articles/author.html", {"author": author, "page": page})
+
+
+def search(request):
+    # Collapse whitespace; NUL bytes are refused by PostgreSQL, so they never reach it.
+    query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
+    context = {"query": query, "page": None, "error": "", "max_length": SEARCH_MAX_LENGTH, "nav_current": "search"}
+    status = 200
+    if len(query) > SEARCH_MAX_LENGTH:
+        context["error"] = f"Please shorten your search to {SEARCH_MAX_LENGTH} characters or fewer."
+        status = 400
+    elif query:
+        context["page"] = _page_or_404(request, article_search(query=query))
+    return render(request, "articles/search.html", context, status=status)
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    try:
+        return render(request, "404.html", {"request_path": request.path}, status=404)
+    except DatabaseError:
+        # The navigation needs the database; a reader still gets a plain 404, not a 500.
+        logger.exception("404 page could not render its navigation")
+        return HttpResponse(_MINIMAL_PAGE.format(title="Page not found"), status=404)
+
+
+_MINIMAL_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+    '<body><main><h1>{title}</h1><p><a href="/">Go to the front page</a></p></main></body></html>'
+)
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """The 500 page: no request context, no context processors, no database."""
+    try:
+        html = loader.get_template("500.html").render({"SITE_NAME": settings.SITE_NAME})
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        logger.exception("500 template failed to render")
+        html = _MINIMAL_PAGE.format(title=escape("Something went wrong"))
+    return HttpResponse(html, status=500)

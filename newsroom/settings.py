@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Full-page cache for anonymous readers: as early as possible so a hit skips the rest
+    # (replays the stored CSP and X-Frame-Options headers of the original response).
+    "newsroom.middleware.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -238,6 +241,10 @@ LOGGING = {
 # --- Articles and rankings ---------------------------------------------------------------
 # Seconds an anonymous page stays in the full-page cache / CDN.
 PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
+# Off (NEWSROOM_PAGE_CACHE=0): no server-side page cache (benchmarks of the uncached pages, debugging).
+PAGE_CACHE_ENABLED = env_bool("NEWSROOM_PAGE_CACHE", True)
+# Browsers keep a page this long (max-age); shared caches use PAGE_CACHE_SECONDS (s-maxage).
+PAGE_CACHE_BROWSER_SECONDS = env_int("NEWSROOM_PAGE_CACHE_BROWSER_SECONDS", 60)
 
 RANKINGS = {
     # "database" (SQLite or PostgreSQL) or "redis"; Redis is chosen whenever REDIS_URL is set.

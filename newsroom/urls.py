@@ -11,6 +11,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("", include("rankings.urls")),
+    # Feeds, sitemaps, robots.txt: before articles.urls so /section/<slug>/feed/ is never a page.
+    path("", include("articles.urls_syndication")),
     path("", include("articles.urls")),
 ]
 

@@ -81,6 +81,23 @@ class ReaderSeen(models.Model):
         return f"{self.reader[:8]}… read {self.article_id}"
 
 
+class PageViewFlush(models.Model):
+    """A batch of Redis counters already applied to the database (the flush's idempotency key).
+
+    Written in the same transaction as the batch's counts, so a flush that dies
+    after committing but before deleting the batch from Redis is skipped, not
+    applied twice, when the next flush finds the batch again.
+    """
+
+    batch_id = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField(db_index=True)
+    views = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"flush {self.batch_id} @ {self.applied_at:%Y-%m-%d %H:%M}: {self.views} views"
+
+
 class RankingSnapshot(models.Model):
     """One computed list: a window, site-wide (section null) or for one section."""
 
@@ -91,7 +108,11 @@ class RankingSnapshot(models.Model):
 
     class Meta:
         ordering = ["-computed_at"]
-        indexes = [models.Index(fields=["window", "section", "is_current"], name="snapshot_current_idx")]
+        indexes = [
+            models.Index(fields=["window", "section", "is_current"], name="snapshot_current_idx"),
+            # update_rankings deletes old, no-longer-current snapshots by age.
+            models.Index(fields=["computed_at"], name="snapshot_computed_at_idx"),
+        ]
 
     def __str__(self):
         scope = self.section.name if self.section_id else "site"
@@ -99,6 +120,8 @@ class RankingSnapshot(models.Model):
 
 
 class RankingEntry(models.Model):
+    """One position of a snapshot, with what a reader needs to render it (no join to Article)."""
+
     class Movement(models.TextChoices):
         NEW = "new", "New"
         UP = "up", "Up"
@@ -121,3 +144,16 @@ class RankingEntry(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.headline}"
+
+
+class ArticleViewStats(Article):
+    """Article, as the rankings admin sees it: a changelist of view totals and a per-article chart.
+
+    A proxy (no table), so the admin can list articles under "Rankings"
+    without ``articles`` knowing about page views.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "article views"
+        verbose_name_plural = "article views"

@@ -1,1 +1,307 @@
-"""Composed reads of the rankings app."""
+"""Composed reads of the rankings app: the ranking lists, the admin charts' data, health.
+
+Reading a list is ONE query on a snapshot (``RankingEntry`` rows carry the
+headline and URL, so there is no join to ``Article``), and its result is kept
+in Django's cache under a *generation* key that ``update_rankings`` bumps each
+time it writes new snapshots. With Redis as the cache the bump reaches every
+web process at once; with the local-memory cache (SQLite mode) each process
+sees it only when its copy expires, so lists are cached for at most
+``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
+
+When no snapshot exists yet (before the first ``update_rankings``) a list is
+empty and the template shows an empty state; it does not fall back to other
+articles, so a "most read" list never shows articles nobody read.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from articles.models import Section
+from rankings.models import PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "rankings:generation"
+LIST_CACHE_SECONDS_DEFAULT = 60
+_ENTRY_FIELDS = ("position", "headline", "url", "movement", "previous_position", "views", "article_id")
+
+
+@dataclass(frozen=True)
+class RankedArticle:
+    """One line of a ranking list, as templates render it."""
+
+    position: int
+    headline: str
+    url: str
+    movement: str
+    previous_position: int | None
+    views: int
+    article_id: int
+
+
+@dataclass(frozen=True)
+class RankingList:
+    """A ranking list of one window and scope (site-wide when ``section`` is None)."""
+
+    window: str
+    section: Section | None
+    entries: list[RankedArticle]
+
+
+def ranking_windows() -> dict[str, int]:
+    """Configured windows, name -> hours, in settings order (the first is the default)."""
+    return dict(settings.RANKINGS["WINDOWS"])
+
+
+def ranking_window_default() -> str:
+    """The window lists use when none is asked for (the first configured, 24h by default)."""
+    return next(iter(settings.RANKINGS["WINDOWS"]))
+
+
+def ranking_window_label(window: str) -> str:
+    """ "24 hours", "7 days": how a window is named to readers."""
+    hours = settings.RANKINGS["WINDOWS"][window]
+    if hours % 24 == 0 and hours >= 48:
+        return f"{hours // 24} days"
+    return f"{hours} hours"
+
+
+# --- Cache -------------------------------------------------------------------------------------
+
+
+def _cache_get(key: str):
+    # A cache outage (Redis down) must not break pages: read from the database instead.
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("rankings: cache read failed for %s", key, exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value, timeout) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("rankings: cache write failed for %s", key, exc_info=True)
+
+
+def ranking_cache_generation() -> str:
+    """The current generation token that list cache keys include (created on first use)."""
+    generation = _cache_get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex[:12]
+        try:
+            cache.add(GENERATION_KEY, generation, None)
+            generation = cache.get(GENERATION_KEY) or generation
+        except Exception:
+            logger.warning("rankings: cache unavailable for the generation key", exc_info=True)
+    return generation
+
+
+def _list_cache_seconds() -> int:
+    return settings.RANKINGS.get("LIST_CACHE_SECONDS", LIST_CACHE_SECONDS_DEFAULT)
+
+
+def _cached(key_suffix: str, compute):
+    key = f"rankings:{ranking_cache_generation()}:{key_suffix}"
+    value = _cache_get(key)
+    if value is None:
+        value = compute()
+        _cache_set(key, value, _list_cache_seconds())
+    return value
+
+
+# --- Lists -------------------------------------------------------------------------------------
+
+
+def _entry(row: dict) -> RankedArticle:
+    return RankedArticle(**{name: row[name] for name in _ENTRY_FIELDS})
+
+
+def _current_entries(*, window: str, section_id: int | None, limit: int) -> list[RankedArticle]:
+    # ONE query: the current snapshot's entries, joined to the snapshot only to pick it.
+    qs = RankingEntry.objects.filter(snapshot__window=window, snapshot__is_current=True)
+    qs = qs.filter(snapshot__section__isnull=True) if section_id is None else qs.filter(snapshot__section=section_id)
+    return [_entry(row) for row in qs.order_by("position").values(*_ENTRY_FIELDS)[:limit]]
+
+
+def ranking_entries(
+    *, window: str | None = None, section: Section | int | None = None, limit: int | None = None
+) -> list[RankedArticle]:
+    """The current list of one window, site-wide (``section=None``) or for one section.
+
+    At most one query, none when cached. Unknown windows give an empty list.
+    """
+    window = window or ranking_window_default()
+    if window not in settings.RANKINGS["WINDOWS"]:
+        return []
+    limit = limit or settings.RANKINGS["SHOWN_ENTRIES"]
+    section_id = section.pk if isinstance(section, Section) else section
+    scope = "site" if section_id is None else f"s{section_id}"
+    return _cached(
+        f"list:{window}:{scope}:{limit}",
+        lambda: _current_entries(window=window, section_id=section_id, limit=limit),
+    )
+
+
+def ranking_access(*, window: str | None = None, limit: int | None = None) -> list[RankedArticle]:
+    """The site-wide "Access Ranking" list (current snapshot, cached)."""
+    return ranking_entries(window=window, section=None, limit=limit)
+
+
+def ranking_top_in_section(section: Section | int, *, window: str | None = None, limit: int | None = None):
+    """The "Top Articles in <Section>" list (current snapshot, cached)."""
+    return ranking_entries(window=window, section=section, limit=limit)
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    window: str
+    computed_at: datetime | None
+    site: list[RankedArticle]
+    sections: list[RankingList]
+
+
+def _window_lists(window: str) -> tuple[datetime | None, dict[int | None, list[RankedArticle]]]:
+    rows = (
+        RankingEntry.objects.filter(snapshot__window=window, snapshot__is_current=True)
+        .order_by("snapshot__section_id", "position")
+        .values(*_ENTRY_FIELDS, "snapshot__section_id", "snapshot__computed_at")
+    )
+    lists: dict[int | None, list[RankedArticle]] = defaultdict(list)
+    computed_at = None
+    for row in rows:
+        lists[row["snapshot__section_id"]].append(_entry(row))
+        computed_at = max(computed_at, row["snapshot__computed_at"]) if computed_at else row["snapshot__computed_at"]
+    return computed_at, dict(lists)
+
+
+def ranking_page_lists(*, window: str, section_limit: int | None = None) -> RankingPage:
+    """Every list of one window for the /ranking/ page: two queries (sections, entries), whatever the sections."""
+    computed_at, lists = _cached(f"page:{window}", lambda: _window_lists(window))
+    section_limit = section_limit or settings.RANKINGS["SHOWN_ENTRIES"]
+    sections = [
+        RankingList(window=window, section=section, entries=lists.get(section.pk, [])[:section_limit])
+        for section in Section.objects.order_by("position", "name").only("id", "name", "slug")
+    ]
+    return RankingPage(window=window, computed_at=computed_at, site=lists.get(None, []), sections=sections)
+
+
+# --- Health ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingsHealth:
+    ok: bool
+    messages: list[str]
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def rankings_health(*, now: datetime | None = None, backend=None) -> RankingsHealth:
+    """Whether snapshots are fresh and (Redis backend) counters are being flushed, with a message per check."""
+    conf = settings.RANKINGS
+    now = now or timezone.now()
+    ok, messages = True, []
+
+    newest = RankingSnapshot.objects.filter(is_current=True).aggregate(newest=Max("computed_at"))["newest"]
+    max_age = timedelta(minutes=conf["HEALTH_MAX_SNAPSHOT_AGE_MINUTES"])
+    if newest is None:
+        ok = False
+        messages.append("no ranking snapshot exists: run `manage.py update_rankings` (cron, every minute)")
+    elif now - newest > max_age:
+        ok = False
+        messages.append(
+            f"newest ranking snapshot is {_minutes(now - newest)} min old (limit {_minutes(max_age)} min): "
+            "is the update_rankings cron running?"
+        )
+    else:
+        messages.append(f"newest ranking snapshot is {_minutes(now - newest)} min old")
+
+    if backend is None:
+        try:
+            from rankings import backends  # the view-recording side owns the counter backends
+
+            backend = backends.get_backend()
+        except (ImportError, AttributeError):
+            backend = None
+    unflushed_since = getattr(backend, "unflushed_since", None)
+    if unflushed_since is None:
+        messages.append("counter backend keeps no unflushed counts")
+    else:
+        try:
+            since = unflushed_since()
+        except Exception as exc:
+            ok = False
+            messages.append(f"cannot read the counter backend: {exc}")
+        else:
+            limit = timedelta(minutes=conf["HEALTH_MAX_UNFLUSHED_MINUTES"])
+            if since is None:
+                messages.append("no unflushed page views")
+            elif now - since > limit:
+                ok = False
+                messages.append(
+                    f"page views unflushed for {_minutes(now - since)} min (limit {_minutes(limit)} min): "
+                    "is the flush_page_views cron running?"
+                )
+            else:
+                messages.append(f"oldest unflushed page views are {_minutes(now - since)} min old")
+    return RankingsHealth(ok=ok, messages=messages)
+
+
+# --- Admin charts ------------------------------------------------------------------------------
+
+
+def _hours(*, until: datetime, count: int) -> list[datetime]:
+    last = until.replace(minute=0, second=0, microsecond=0)
+    return [last - timedelta(hours=count - 1 - i) for i in range(count)]
+
+
+def article_views_hourly(*, article_id: int, hours: int = 7 * 24, now: datetime | None = None):
+    """(hour, views) for every hour of the last ``hours`` (zeros included), oldest first. One query."""
+    now = now or timezone.now()
+    slots = _hours(until=now, count=hours)
+    counted = dict(
+        PageViewHourly.objects.filter(article_id=article_id, hour__gte=slots[0]).values_list("hour", "views")
+    )
+    return [(hour, counted.get(hour, 0)) for hour in slots]
+
+
+@dataclass(frozen=True)
+class TrafficHour:
+    hour: datetime
+    counted: int
+    rejected: dict[str, int]
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+def page_view_traffic_hourly(*, hours: int = 48, now: datetime | None = None) -> list[TrafficHour]:
+    """Counted views and rejected beacons by reason, per hour of the last ``hours``, oldest first. Two queries."""
+    now = now or timezone.now()
+    slots = _hours(until=now, count=hours)
+    counted = dict(
+        PageViewHourly.objects.filter(hour__gte=slots[0])
+        .values("hour")
+        .annotate(total=Sum("views"))
+        .order_by()
+        .values_list("hour", "total")
+    )
+    rejected: dict[datetime, dict[str, int]] = defaultdict(dict)
+    for hour, reason, count in RejectedViewHourly.objects.filter(hour__gte=slots[0]).values_list(
+        "hour", "reason", "count"
+    ):
+        rejected[hour][reason] = rejected[hour].get(reason, 0) + count
+    return [TrafficHour(hour=hour, counted=counted.get(hour, 0), rejected=rejected.get(hour, {})) for hour in slots]

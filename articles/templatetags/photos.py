@@ -1,20 +1,56 @@
-"""Responsive photo markup. PLACEHOLDER: the photos work replaces this with real renditions."""
+"""Responsive photo markup from stored renditions: ``{% load photos %}``.
+
+Costs no queries and no file I/O: it reads only ``image``, ``width``, ``height``,
+``alt_text`` and ``renditions`` of the photo (the columns
+``ArticleQuerySet.for_listing`` loads) and turns storage names into URLs.
+"""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+
+from articles.photos import photo_crop_url as _photo_crop_url
+from articles.photos import photo_display_size, photo_fallback_src, photo_srcset
 
 register = template.Library()
 
+_LOADING = {"lazy", "eager"}
+
 
 @register.simple_tag
-def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class=""):
-    """Render ``<picture>`` with WebP/JPEG srcsets, width, height and alt text for ``photo``."""
-    return format_html(
-        '<img src="{}" alt="{}" width="{}" height="{}" loading="{}" class="{}">',
-        photo.image.url,
-        photo.alt_text,
-        photo.width or "",
-        photo.height or "",
-        loading,
-        css_class,
-    )
+def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class="", alt=None):
+    """``<picture>`` with a WebP ``<source>`` and a JPEG ``<img>`` (srcset, sizes, width, height, alt).
+
+    ``width``/``height`` give the displayed aspect ratio, so the page does not shift while
+    the image loads. ``alt`` defaults to the photo's alt text (pass ``alt=""`` for a
+    decorative image); everything is escaped. ``loading`` is "lazy" (below the fold) or
+    "eager" (the lead photo). Without renditions (not built yet, or a failed build) the
+    original upload is shown; without an image, nothing.
+    """
+    fallback = photo_fallback_src(photo)
+    if fallback is None:
+        return ""
+    loading = loading if loading in _LOADING else "lazy"
+    alt_text = getattr(photo, "alt_text", "") if alt is None else alt
+    webp = photo_srcset(photo, "webp")
+    jpeg = photo_srcset(photo, "jpeg")
+    # width/height: the source's aspect at the fallback file's size (integers, as HTML requires).
+    width, height = fallback["width"], fallback["height"]
+    if not (width and height):
+        width, height = photo_display_size(photo)
+    img_attrs = [("src", fallback["url"])]
+    if jpeg:
+        img_attrs += [("srcset", jpeg), ("sizes", sizes)]
+    if width and height:
+        img_attrs += [("width", width), ("height", height)]
+    img_attrs += [("alt", alt_text), ("loading", loading), ("decoding", "async")]
+    if css_class:
+        img_attrs.append(("class", css_class))
+    img = format_html("<img{}>", format_html_join("", ' {}="{}"', img_attrs))
+    source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', webp, sizes) if webp else ""
+    return format_html("<picture>{}{}</picture>", source, img)
+
+
+@register.simple_tag
+def photo_crop_url(photo, ratio="16x9"):
+    """Storage URL of a focal-point crop ("16x9", "4x3", "1x1"), or "" when there is none."""
+    return _photo_crop_url(photo, ratio) or ""

@@ -1,17 +1,116 @@
-"""Head meta: title/description, canonical, Open Graph, Twitter card, JSON-LD. PLACEHOLDER."""
+"""Head metadata: description, canonical URL, Open Graph, Twitter card, JSON-LD and feed discovery.
+
+Put these in ``{% block meta %}`` (``base.html`` writes ``<title>`` itself):
+
+    {% load seo %}{% seo_article article %}
+    {% load seo %}{% seo_page title=section.name description=section.description feed_url=feed_url %}
+
+Both tags read only what the view loaded: ``seo_article`` uses
+``article.section``, ``article.lead_photo`` and ``article.authors.all()`` /
+``article.tags.all()``, so with ``select_related`` and ``prefetch_related``
+in the view it runs no query at all.
+"""
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+
+from articles.structured_data import (
+    PUBLISHER_LOGO,
+    PUBLISHER_LOGO_SIZE,
+    absolute_url,
+    article_images,
+    article_json_ld,
+    article_modified_at,
+    base_url_for,
+    iso_jst,
+    json_ld_script,
+)
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
+def _feed_links(*, base_url: str, extra: list[tuple[str, str]] = ()) -> list[dict]:
+    """Feed autodiscovery links: the site's RSS and Atom feeds, then any more (url, title)."""
+    site = settings.SITE_NAME
+    links = [
+        {"url": absolute_url(reverse("syndication:feed"), base_url=base_url), "title": f"{site} (RSS)"},
+        {"url": absolute_url(reverse("syndication:atom"), base_url=base_url), "title": f"{site} (Atom)"},
+    ]
+    seen = {link["url"] for link in links}
+    for url, title in extra:
+        url = absolute_url(url, base_url=base_url)
+        if url not in seen:
+            seen.add(url)
+            links.append({"url": url, "title": title})
+    for link in links:
+        link["type"] = "application/atom+xml" if link["url"].rstrip("/").endswith("/atom") else "application/rss+xml"
+    return links
+
+
+def _page_canonical(request) -> str:
+    """The page's own URL without tracking parameters; a page number above 1 is kept."""
+    url = request.build_absolute_uri(request.path)
+    page = request.GET.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url
+
+
+@register.inclusion_tag("includes/meta_article.html", takes_context=True)
 def seo_article(context, article):
     """All head tags for an article page (canonical, OG, Twitter, JSON-LD NewsArticle)."""
-    return ""
+    base_url = base_url_for(context.get("request"))
+    images = article_images(article)
+    lead = images[0] if images else None
+    section = article.section
+    return {
+        "title": article.display_headline,
+        "description": " ".join(article.deck.split()),
+        "canonical": absolute_url(article.get_absolute_url(), base_url=base_url),
+        "site_name": settings.SITE_NAME,
+        "image": (
+            {
+                "url": absolute_url(lead.url, base_url=base_url),
+                "width": lead.width,
+                "height": lead.height,
+                "type": lead.mime_type,
+                "alt": article.lead_photo.alt_text,
+            }
+            if lead
+            else None
+        ),
+        "published_time": iso_jst(article.published_at),
+        "modified_time": iso_jst(article_modified_at(article)),
+        "section": section.name,
+        "tags": [tag.name for tag in article.tags.all()],
+        "author_urls": [absolute_url(author.get_absolute_url(), base_url=base_url) for author in article.authors.all()],
+        "json_ld": json_ld_script(article_json_ld(article=article, base_url=base_url)),
+        "feeds": _feed_links(
+            base_url=base_url,
+            extra=[(reverse("syndication:section_feed", kwargs={"slug": section.slug}), f"{section.name} (RSS)")],
+        ),
+    }
 
 
-@register.simple_tag(takes_context=True)
+@register.inclusion_tag("includes/meta_page.html", takes_context=True)
 def seo_page(context, *, title, description="", feed_url=""):
     """Head tags for a non-article page (canonical, description, OG, feed autodiscovery)."""
-    return ""
+    request = context.get("request")
+    base_url = base_url_for(request)
+    width, height = PUBLISHER_LOGO_SIZE
+    return {
+        "title": title,
+        "description": " ".join(str(description).split()),
+        "canonical": _page_canonical(request) if request is not None else "",
+        "site_name": settings.SITE_NAME,
+        "image": {
+            "url": absolute_url(static(PUBLISHER_LOGO), base_url=base_url),
+            "width": width,
+            "height": height,
+            "alt": settings.SITE_NAME,
+            "type": "image/png",
+        },
+        "feeds": _feed_links(base_url=base_url, extra=[(feed_url, f"{title} (RSS)")] if feed_url else []),
+    }

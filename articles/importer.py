@@ -1,0 +1,592 @@
+"""JSON Lines import of articles: parsing and validation of one record, then applying it.
+
+One line of the file is one JSON object, for example::
+
+    {"external_id": "wire-2026-0117-001", "headline": "Port Reopens After Storm",
+     "section": "society", "deck": "...", "body": "<p>...</p>", "dateline": "KOBE",
+     "authors": ["Mika Sato"], "tags": ["Weather", "Kobe"],
+     "published_at": "2026-01-17T07:05:00+09:00", "status": "published",
+     "photo": "images/port.jpg", "caption": "...", "credit": "...", "alt": "..."}
+
+Rules (what a newsroom expects from a feed it does not control):
+
+- ``external_id``, ``headline``, ``section`` and ``body`` are required. Unknown keys fail the
+  line, so a misspelt ``"capton"`` is reported instead of silently dropped.
+- ``section`` matches an existing section by slug or (case-insensitive) name. Sections are
+  editorial structure, so an unknown one fails the line unless the operator passes
+  ``--create-sections``.
+- ``authors`` (names) are matched case-insensitively by name or slug and created when missing.
+  ``tags`` reuse an existing tag whatever its case.
+- ``published_at`` is ISO 8601; a time without an offset is newsroom time (Asia/Tokyo).
+  Stored in UTC.
+- ``status`` is optional. A new article without one is published when ``published_at`` is in
+  the past, scheduled when it is in the future, and a draft without ``published_at``. An
+  existing article keeps its status unless the record names one (so a re-sent story never
+  resurrects an article an editor withdrew).
+- ``photo`` is a path relative to the JSONL file's folder (absolute paths and paths leading
+  out of it are refused); it needs ``alt``. The photo is validated like an upload. ``caption``,
+  ``credit`` and ``alt`` describe that photo. ``"photo": null`` removes the lead photo.
+- Idempotent by ``external_id``: a new id creates, a known one updates; a record equal to
+  what is stored writes nothing and counts as unchanged. On update, a key absent from the
+  record leaves that value alone.
+- A plain-text body (no HTML tags) becomes paragraphs split on blank lines; every body is
+  sanitized by ``Article.save``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from articles.models import Article, Author, Photo, Section
+from articles.sanitize import sanitize_body
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_FIELDS = ("external_id", "headline", "section", "body")
+OPTIONAL_FIELDS = (
+    "slug",
+    "deck",
+    "dateline",
+    "authors",
+    "tags",
+    "published_at",
+    "status",
+    "photo",
+    "caption",
+    "credit",
+    "alt",
+)
+KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+PHOTO_META_FIELDS = ("caption", "credit", "alt")
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class ImportRecordError(ValueError):
+    """A record cannot be imported; the message is written for the operator."""
+
+
+@dataclass
+class PhotoSource:
+    path: Path
+    digest: str  # sha256 of the file, to tell a re-sent photo from a new one
+    caption: str
+    credit: str
+    alt_text: str
+
+    @property
+    def upload_name(self) -> str:
+        # The digest in the stored name lets a re-import recognise the same picture cheaply.
+        return f"import-{self.digest[:16]}{self.path.suffix.lower()}"
+
+
+@dataclass
+class ParsedRecord:
+    """A validated record: every value checked, nothing written yet."""
+
+    external_id: str
+    values: dict = field(default_factory=dict)  # Article field -> value, only for keys the record carries
+    section: Section | None = None
+    new_section_name: str = ""
+    authors: list[str] | None = None  # None: record has no "authors" key
+    tags: list[str] | None = None
+    photo: PhotoSource | None = None
+    remove_photo: bool = False
+    status_given: bool = False
+
+
+# --- Parsing ------------------------------------------------------------------------------
+
+
+def _string(record: dict, key: str, *, max_length: int | None = None, required: bool = False) -> str:
+    value = record.get(key)
+    if value is None:
+        if required:
+            raise ImportRecordError(f"'{key}' is required")
+        return ""
+    if not isinstance(value, str):
+        raise ImportRecordError(f"'{key}' must be a string, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise ImportRecordError(f"'{key}' must not be empty")
+    if max_length is not None and len(value) > max_length:
+        raise ImportRecordError(f"'{key}' is longer than {max_length} characters")
+    return value
+
+
+def _string_list(record: dict, key: str, *, max_length: int) -> list[str]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ImportRecordError(f"'{key}' must be a list of strings")
+    seen, result = set(), []
+    for item in (item.strip() for item in value):
+        if not item:
+            continue
+        if len(item) > max_length:
+            raise ImportRecordError(f"an entry of '{key}' is longer than {max_length} characters: {item[:40]!r}…")
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            result.append(item)
+    return result
+
+
+def parse_published_at(value) -> datetime | None:
+    """ISO 8601 to an aware datetime; a naive time is newsroom time (Asia/Tokyo)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ImportRecordError("'published_at' must be an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ImportRecordError(f"'published_at' is not an ISO 8601 date and time: {value[:40]!r}") from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def _body_html(body: str) -> str:
+    """HTML as given; plain text (no tags at all) becomes escaped paragraphs."""
+    if "<" in body and ">" in body:
+        return body
+    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+
+
+def _section_lookup(value: str) -> Section | None:
+    return Section.objects.filter(slug=value).first() or Section.objects.filter(name__iexact=value).first()
+
+
+def _photo_validate(file: File) -> None:
+    """Validate an image exactly as an editor's upload is validated."""
+    try:
+        from articles.photos import validate_image_upload
+    except ImportError:  # pragma: no cover - the photos module is part of the project
+        validate_image_upload = _validate_image_fallback
+    try:
+        validate_image_upload(file)
+    except ValidationError as exc:
+        raise ImportRecordError(f"'photo' is not a usable image: {' '.join(exc.messages)}") from None
+    finally:
+        file.seek(0)
+
+
+def _validate_image_fallback(file) -> None:
+    from PIL import Image
+
+    try:
+        with Image.open(file) as image:
+            if image.format not in {"JPEG", "PNG", "WEBP"}:
+                raise ValidationError(f"{image.format} images are not accepted")
+            if image.width * image.height > settings.PHOTO_MAX_PIXELS:
+                raise ValidationError("the image has too many pixels")
+            image.load()
+    except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise ValidationError(f"cannot read the image ({exc})") from None
+
+
+def _photo_source(record: dict, *, base_dir: Path) -> PhotoSource:
+    raw = _string(record, "photo", required=True)
+    relative = Path(raw)
+    if relative.is_absolute():
+        raise ImportRecordError(f"'photo' must be a path relative to the JSONL file's folder: {raw!r}")
+    base = base_dir.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base):
+        raise ImportRecordError(f"'photo' leads outside the JSONL file's folder: {raw!r}")
+    if not path.is_file():
+        raise ImportRecordError(f"photo file not found: {raw}")
+    size = path.stat().st_size
+    if size > settings.PHOTO_MAX_UPLOAD_BYTES:
+        raise ImportRecordError(
+            f"photo file is too large: {size} bytes (limit {settings.PHOTO_MAX_UPLOAD_BYTES}): {raw}"
+        )
+    alt_text = _string(record, "alt", max_length=Photo._meta.get_field("alt_text").max_length)
+    if not alt_text:
+        raise ImportRecordError("'alt' (text describing the photo) is required with 'photo'")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+        _photo_validate(File(handle, name=path.name))
+    return PhotoSource(
+        path=path,
+        digest=digest.hexdigest(),
+        caption=_string(record, "caption"),
+        credit=_string(record, "credit", max_length=Photo._meta.get_field("credit").max_length),
+        alt_text=alt_text,
+    )
+
+
+def record_parse(record, *, base_dir: Path, create_sections: bool = False, now: datetime | None = None) -> ParsedRecord:
+    """Check one decoded JSON line and resolve what it refers to; writes nothing."""
+    if not isinstance(record, dict):
+        raise ImportRecordError(f"a line must hold a JSON object, not {type(record).__name__}")
+    unknown = sorted(set(record) - KNOWN_FIELDS)
+    if unknown:
+        raise ImportRecordError(f"unknown field(s): {', '.join(unknown)}")
+    missing = [key for key in REQUIRED_FIELDS if record.get(key) in (None, "")]
+    if missing:
+        raise ImportRecordError(f"missing required field(s): {', '.join(missing)}")
+    now = now or timezone.now()
+
+    external_id = _string(record, "external_id", required=True, max_length=200)
+    parsed = ParsedRecord(external_id=external_id)
+    values = parsed.values
+    values["headline"] = _string(record, "headline", required=True, max_length=255)
+    body = _string(record, "body", required=True)
+    values["body"] = sanitize_body(_body_html(body))
+    if not values["body"]:
+        raise ImportRecordError("'body' is empty once unsafe HTML is removed")
+    if "deck" in record:
+        values["deck"] = _string(record, "deck")
+    if "dateline" in record:
+        values["dateline"] = _string(record, "dateline", max_length=100)
+    if "slug" in record:
+        slug = _string(record, "slug", max_length=255)
+        if slug and slugify(slug) != slug:
+            raise ImportRecordError(f"'slug' may hold only lowercase letters, digits and hyphens: {slug!r}")
+        values["slug"] = slug
+
+    section_value = _string(record, "section", required=True, max_length=100)
+    parsed.section = _section_lookup(section_value)
+    if parsed.section is None:
+        if not create_sections:
+            known = ", ".join(Section.objects.values_list("slug", flat=True)) or "none"
+            raise ImportRecordError(f"unknown section {section_value!r} (known: {known})")
+        if not slugify(section_value):
+            raise ImportRecordError(f"cannot make a section from {section_value!r}")
+        parsed.new_section_name = section_value
+
+    if "authors" in record:
+        parsed.authors = _string_list(record, "authors", max_length=Author._meta.get_field("name").max_length)
+    if "tags" in record:
+        parsed.tags = _string_list(record, "tags", max_length=Tag._meta.get_field("name").max_length)
+
+    if "published_at" in record:
+        values["published_at"] = parse_published_at(record["published_at"])
+    if record.get("status") not in (None, ""):
+        status = _string(record, "status").lower()
+        if status not in Article.Status.values:
+            raise ImportRecordError(f"'status' must be one of {', '.join(Article.Status.values)}, not {status!r}")
+        published_at = values.get("published_at")
+        if status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED) and published_at is None:
+            raise ImportRecordError(f"'published_at' is required for status {status!r}")
+        if status == Article.Status.PUBLISHED and published_at > now:
+            # "Published" in the future is what scheduling means; say so truthfully.
+            status = Article.Status.SCHEDULED
+        values["status"] = status
+        parsed.status_given = True
+
+    if "photo" in record:
+        if record["photo"] in (None, ""):
+            parsed.remove_photo = True
+        else:
+            parsed.photo = _photo_source(record, base_dir=base_dir)
+    return parsed
+
+
+# --- Applying -------------------------------------------------------------------------------
+
+
+def _derived_status(published_at, now) -> str:
+    if published_at is None:
+        return Article.Status.DRAFT
+    return Article.Status.SCHEDULED if published_at > now else Article.Status.PUBLISHED
+
+
+def _unique_slug(model, base: str, *, exclude_pk=None, max_length: int = 120) -> str:
+    base = (base or "item")[:max_length].strip("-") or "item"
+    candidate, n = base, 2
+    while model.objects.filter(slug=candidate).exclude(pk=exclude_pk).exists():
+        suffix = f"-{n}"
+        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return candidate
+
+
+def _authors_resolve(names: list[str]) -> list[Author]:
+    authors = []
+    for name in names:
+        author = Author.objects.filter(name__iexact=name).first() or Author.objects.filter(slug=slugify(name)).first()
+        if author is None:
+            author = Author.objects.create(name=name, slug=_unique_slug(Author, slugify(name) or "author"))
+        authors.append(author)
+    return authors
+
+
+def _tags_resolve(names: list[str]) -> list[str]:
+    """Use an existing tag's spelling when one matches case-insensitively."""
+    resolved = []
+    for name in names:
+        existing = Tag.objects.filter(name__iexact=name).values_list("name", flat=True).first()
+        resolved.append(existing or name)
+    return resolved
+
+
+def _photo_matches(photo: Photo | None, source: PhotoSource) -> bool:
+    """Is ``photo`` the picture in ``source`` (same bytes)?"""
+    if photo is None or not photo.image:
+        return False
+    if source.digest[:16] in Path(photo.image.name).name:
+        return True
+    try:
+        with photo.image.storage.open(photo.image.name, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest() == source.digest
+    except OSError:
+        return False
+
+
+def _photo_is_imported(photo: Photo) -> bool:
+    return Path(photo.image.name or "").name.startswith("import-")
+
+
+def photo_files(photo: Photo) -> list[str]:
+    """Storage names of a photo's original and renditions (for clean-up)."""
+    names = [photo.image.name] if photo.image else []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and "/" in value and not value.startswith(("http:", "https:", "/")):
+            names.append(value)
+
+    walk(photo.renditions)
+    return names
+
+
+def _storage_delete(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # pragma: no cover - already gone is fine
+            logger.warning("could not delete %s", name)
+
+
+def _photo_create(source: PhotoSource) -> Photo:
+    from articles import services
+
+    with source.path.open("rb") as handle:
+        image = File(handle, name=source.upload_name)
+        if hasattr(services, "photo_create"):
+            return services.photo_create(
+                image=image, caption=source.caption, credit=source.credit, alt_text=source.alt_text
+            )
+        photo = Photo(caption=source.caption, credit=source.credit, alt_text=source.alt_text)  # pragma: no cover
+        photo.image.save(source.upload_name, image, save=False)  # pragma: no cover
+        photo.save()  # pragma: no cover
+        return photo  # pragma: no cover
+
+
+class _Rollback(Exception):
+    """Raised inside a record's transaction to undo a dry run."""
+
+
+def record_apply(parsed: ParsedRecord, *, dry_run: bool = False, now: datetime | None = None) -> tuple[Article, str]:
+    """Create or update the article of one parsed record in one transaction.
+
+    Returns the article and ``"created"``, ``"updated"`` or ``"unchanged"``. On any error
+    (and always on a dry run) the transaction is rolled back and every file written for
+    this record is deleted, so nothing is left half-written.
+    """
+    now = now or timezone.now()
+    written: list[str] = []  # storage names written by this record, removed if it does not commit
+    result: tuple[Article, str] | None = None
+    try:
+        with transaction.atomic():
+            result = _apply(parsed, now=now, written=written)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        _storage_delete(written)
+    except BaseException:
+        _storage_delete(written)
+        raise
+    return result
+
+
+def _apply(parsed: ParsedRecord, *, now, written: list[str]) -> tuple[Article, str]:
+    values = dict(parsed.values)
+    section = parsed.section
+    if section is None:
+        section, _ = Section.objects.get_or_create(
+            slug=_unique_slug(Section, slugify(parsed.new_section_name), max_length=100),
+            defaults={"name": parsed.new_section_name, "position": 100},
+        )
+    values["section"] = section
+
+    article = Article.objects.select_for_update().filter(external_id=parsed.external_id).first()
+    created = article is None
+    if created:
+        article = Article(external_id=parsed.external_id)
+        values.setdefault("slug", "")
+        if not values["slug"]:
+            values["slug"] = (slugify(values["headline"])[:255].strip("-")) or f"article-{parsed.external_id}"[:255]
+        if not parsed.status_given:
+            values["status"] = _derived_status(values.get("published_at"), now)
+    elif "slug" in values and not values["slug"]:
+        del values["slug"]  # an empty slug on update keeps the current one
+    if not created and not parsed.status_given and "published_at" in values:
+        # A kept status must still make sense with the new time.
+        published_at = values["published_at"]
+        if published_at is None and article.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
+            raise ImportRecordError(f"'published_at' cannot be cleared on a {article.status} article")
+        if article.status == Article.Status.PUBLISHED and published_at is not None and published_at > now:
+            values["status"] = Article.Status.SCHEDULED
+
+    changed = created
+    for name, value in values.items():
+        current = article.section_id if name == "section" else getattr(article, name)
+        if current != (value.pk if name == "section" else value):
+            setattr(article, name, value)
+            changed = True
+
+    authors = _authors_resolve(parsed.authors) if parsed.authors is not None else None
+    if authors is not None and not created:
+        if {a.pk for a in authors} == set(article.authors.values_list("pk", flat=True)):
+            authors = None  # nothing to write
+        else:
+            changed = True
+    tags = _tags_resolve(parsed.tags) if parsed.tags is not None else None
+    if tags is not None and not created:
+        if set(tags) == set(article.tags.names()):
+            tags = None
+        else:
+            changed = True
+
+    old_photo = article.lead_photo if article.lead_photo_id else None
+    photo_replace = photo_meta_changed = False
+    if parsed.photo is not None:
+        source = parsed.photo
+        if _photo_matches(old_photo, source):
+            for attr, value in (("caption", source.caption), ("credit", source.credit), ("alt_text", source.alt_text)):
+                if getattr(old_photo, attr) != value:
+                    setattr(old_photo, attr, value)
+                    photo_meta_changed = True
+        else:
+            photo_replace = True
+    elif parsed.remove_photo and old_photo is not None:
+        article.lead_photo = None
+        changed = True
+
+    if not (changed or photo_meta_changed or photo_replace):
+        return article, UNCHANGED
+
+    article.save()
+    if authors is not None:
+        article.authors.set(authors)
+    if tags is not None:
+        article.tags.set(tags)
+    if photo_meta_changed:
+        old_photo.save(update_fields=["caption", "credit", "alt_text", "updated_at"])
+    if photo_replace:
+        photo = _photo_create(parsed.photo)
+        written.extend(photo_files(photo))
+        article.lead_photo = photo
+        article.save(update_fields=["lead_photo", "modified_at"])
+    replaced = old_photo if (old_photo is not None and article.lead_photo_id != old_photo.pk) else None
+    if replaced is not None and _photo_is_imported(replaced) and not replaced.articles.exists():
+        # The import brought the old picture and nothing else shows it: drop it, and its
+        # files once the change is committed. Editors' own photos are never deleted.
+        files = photo_files(replaced)
+        replaced.delete()
+        transaction.on_commit(lambda: _storage_delete(files))
+    return article, CREATED if created else UPDATED
+
+
+# --- Whole files ------------------------------------------------------------------------------
+
+
+@dataclass
+class LineOutcome:
+    line: int
+    result: str  # created / updated / unchanged / failed
+    external_id: str = ""
+    article_id: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[LineOutcome] = field(default_factory=list)
+
+    def count(self, result: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.result == result)
+
+    @property
+    def failures(self) -> list[LineOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.result == "failed"]
+
+
+def jsonl_import(path: Path, *, dry_run: bool = False, create_sections: bool = False, on_outcome=None) -> ImportReport:
+    """Import every line of a JSON Lines file; a bad line is reported and the rest go on."""
+    from articles.services import article_import_record
+
+    path = Path(path)
+    report = ImportReport()
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            outcome = _import_line(
+                number,
+                raw,
+                base_dir=path.parent,
+                dry_run=dry_run,
+                create_sections=create_sections,
+                import_record=article_import_record,
+            )
+            if outcome is None:
+                continue
+            report.outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+    return report
+
+
+def _import_line(number, raw: bytes, *, base_dir, dry_run, create_sections, import_record) -> LineOutcome | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return LineOutcome(number, "failed", reason="not valid UTF-8")
+    text = text.lstrip("\ufeff").strip()
+    if not text:
+        return None  # blank lines are allowed
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LineOutcome(number, "failed", reason=f"invalid JSON: {exc.msg} at column {exc.colno}")
+    external_id = record.get("external_id", "") if isinstance(record, dict) else ""
+    external_id = external_id if isinstance(external_id, str) else ""
+    try:
+        article, result = import_record(
+            record=record, base_dir=base_dir, dry_run=dry_run, create_sections=create_sections
+        )
+    except ImportRecordError as exc:
+        return LineOutcome(number, "failed", external_id=external_id, reason=str(exc))
+    except Exception as exc:  # one record's failure must never stop the others
+        logger.exception("import of line %s failed", number)
+        return LineOutcome(number, "failed", external_id=external_id, reason=f"{type(exc).__name__}: {exc}")
+    return LineOutcome(number, result, external_id=external_id, article_id=article.pk)

@@ -1,0 +1,512 @@
+"""Photo processing (articles.photos) and the photo services: renditions, privacy, validation, atomicity."""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from articles.models import Photo
+from articles.photos import (
+    CROP_RATIOS,
+    PhotoRenditionError,
+    crop_box,
+    photo_crop,
+    photo_crop_url,
+    photo_display_size,
+    photo_srcset,
+    rendition_widths,
+    renditions_file_names,
+    renditions_render,
+    renditions_version,
+    validate_image_upload,
+)
+from articles.services import photo_create, photo_renditions_build
+from articles.tests import imagefiles as files
+from articles.tests.factories import PhotoFactory, make_image_file
+
+
+def media_files(settings) -> list[str]:
+    """Every file under MEDIA_ROOT, as storage names."""
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def open_stored(name: str) -> Image.Image:
+    with default_storage.open(name, "rb") as handle:
+        img = Image.open(io.BytesIO(handle.read()))
+        img.load()
+        return img
+
+
+def stored_bytes(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def close_to(pixel, colour, tolerance=40) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
+
+
+def create(data: bytes, name="photo.jpg", **kwargs) -> Photo:
+    defaults = {"caption": "Harbour cranes at dusk.", "credit": "Staff", "alt_text": "Cranes against an orange sky"}
+    return photo_create(image=files.upload(data, name), **(defaults | kwargs))
+
+
+# --- Pure geometry ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (4000, [320, 640, 960, 1280, 1920]),
+        (1920, [320, 640, 960, 1280, 1920]),
+        (1600, [320, 640, 960, 1280, 1600]),
+        (700, [320, 640, 700]),
+        (200, [200]),
+    ],
+)
+def test_rendition_widths_never_upscale(source, expected):
+    assert rendition_widths(source) == expected
+
+
+def test_crop_box_is_the_largest_box_of_the_ratio_around_the_focal_point():
+    assert crop_box(1600, 900, (16, 9), 0.5, 0.5) == (0, 0, 1600, 900)
+    assert crop_box(1600, 900, (1, 1), 0.5, 0.5) == (350, 0, 1250, 900)
+    # Kept inside the image at the edges, whatever the focal point says.
+    assert crop_box(1600, 900, (1, 1), 1.0, 0.5) == (700, 0, 1600, 900)
+    assert crop_box(1600, 900, (1, 1), 0.0, 0.5) == (0, 0, 900, 900)
+    # A portrait source: full width, moved vertically.
+    assert crop_box(900, 1600, (16, 9), 0.5, 0.0) == (0, 0, 900, 506)
+    assert crop_box(900, 1600, (16, 9), 0.5, 1.0) == (0, 1094, 900, 1600)
+    assert crop_box(900, 1600, (4, 3), 0.5, 0.25) == (0, 62, 900, 737)
+
+
+# --- Rendering and privacy -------------------------------------------------------------------------
+
+
+def test_renditions_apply_exif_orientation_and_strip_every_metadata():
+    data = files.camera_jpeg(files.halves((400, 200)), orientation=6)
+    source = Image.open(io.BytesIO(data))
+    assert source.getexif()[0x0112] == 6 and source.getexif().get_ifd(0x8825)  # the test file really carries them
+    assert "icc_profile" in source.info and "xmp" in source.info
+
+    rendered = renditions_render(io.BytesIO(data))
+
+    # Orientation 6 means "rotate 90° clockwise to display": 400×200 stored is 200×400 shown,
+    # and the stored left half (red) becomes the top half.
+    assert (rendered.width, rendered.height) == (200, 400)
+    for item in rendered.files():
+        img = Image.open(io.BytesIO(item.content))
+        img.load()
+        assert img.size == (item.width, item.height)
+        assert len(img.getexif()) == 0, item.filename
+        assert not img.getexif().get_ifd(0x8825), item.filename
+        assert not {"exif", "xmp", "icc_profile", "comment", "XML:com.adobe.xmp"} & set(img.info), item.filename
+        assert files.CAMERA_MAKE.encode() not in item.content
+        assert b"SecretTown" not in item.content
+        assert b"Exif\x00\x00" not in item.content
+        if img.format == "JPEG":
+            assert [marker for marker, _ in img.applist] == ["APP0"], item.filename  # JFIF only
+        else:
+            assert img.format == "WEBP"
+            assert not {b"EXIF", b"XMP ", b"ICCP"} & {item.content[i : i + 4] for i in range(12, len(item.content), 2)}
+    portrait = Image.open(io.BytesIO(rendered.widths["jpeg"][-1].content)).convert("RGB")
+    assert portrait.size == (200, 400)
+    assert close_to(portrait.getpixel((100, 100)), files.RED)
+    assert close_to(portrait.getpixel((100, 300)), files.BLUE)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "size", "top_colour"),
+    [(1, (400, 200), None), (3, (400, 200), None), (8, (200, 400), files.BLUE)],
+)
+def test_other_orientations(orientation, size, top_colour):
+    data = files.camera_jpeg(files.halves((400, 200)), orientation=orientation)
+    rendered = renditions_render(io.BytesIO(data))
+    img = Image.open(io.BytesIO(rendered.widths["jpeg"][-1].content)).convert("RGB")
+    assert img.size == size
+    if orientation == 1:
+        assert close_to(img.getpixel((50, 100)), files.RED)
+    elif orientation == 3:  # rotated 180°: red ends up on the right
+        assert close_to(img.getpixel((50, 100)), files.BLUE)
+    else:  # 8: rotate 90° counter-clockwise, the stored right half (blue) comes on top
+        assert close_to(img.getpixel((100, 100)), top_colour)
+
+
+def test_transparent_png_is_flattened_on_white():
+    img = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    img.paste((20, 40, 220, 255), (0, 0, 200, 300))
+    rendered = renditions_render(io.BytesIO(files.encode(img, "PNG")))
+    out = Image.open(io.BytesIO(rendered.widths["jpeg"][-1].content)).convert("RGB")
+    assert close_to(out.getpixel((300, 150)), (255, 255, 255), tolerance=8)
+    assert close_to(out.getpixel((100, 150)), files.BLUE)
+
+
+def test_cmyk_and_greyscale_sources_give_rgb_renditions():
+    for img in (Image.new("CMYK", (500, 300), (0, 255, 255, 0)), Image.new("L", (500, 300), 90)):
+        rendered = renditions_render(io.BytesIO(files.encode(img, "JPEG")))
+        for item in rendered.files():
+            assert Image.open(io.BytesIO(item.content)).mode == "RGB"
+
+
+def test_large_jpeg_keeps_full_size_renditions_and_crops():
+    # Big enough for libjpeg's reduced decoding to kick in; outputs must not shrink.
+    data = files.encode(Image.new("RGB", (4800, 3200), (90, 120, 150)), "JPEG", quality=70)
+    rendered = renditions_render(io.BytesIO(data))
+    assert (rendered.width, rendered.height) == (4800, 3200)
+    assert [f.width for f in rendered.widths["jpeg"]] == [320, 640, 960, 1280, 1920]
+    assert [(f.width, f.height) for f in rendered.widths["webp"]][-1] == (1920, 1280)
+    assert {k: (c.width, c.height) for k, c in rendered.crops.items()} == {
+        "16x9": (1200, 675),
+        "4x3": (1200, 900),
+        "1x1": (1200, 1200),
+    }
+
+
+def test_crops_follow_the_focal_point():
+    data = files.encode(files.marker_at_right((1600, 900)), "PNG")
+    right = renditions_render(io.BytesIO(data), focal_x=0.97, focal_y=0.5).crops["1x1"]
+    left = renditions_render(io.BytesIO(data), focal_x=0.05, focal_y=0.5).crops["1x1"]
+    assert (right.width, right.height) == (900, 900)
+    right_img = Image.open(io.BytesIO(right.content)).convert("RGB")
+    left_img = Image.open(io.BytesIO(left.content)).convert("RGB")
+    assert close_to(right_img.getpixel((870, 450)), files.YELLOW)
+    assert not any(close_to(left_img.getpixel((x, 450)), files.YELLOW) for x in range(0, 900, 10))
+
+
+def test_render_refuses_non_images_with_a_rendition_error():
+    with pytest.raises(PhotoRenditionError):
+        renditions_render(io.BytesIO(b"definitely not a picture"))
+    with pytest.raises(PhotoRenditionError):
+        renditions_render(io.BytesIO(files.truncated(files.noise_jpeg())))
+
+
+# --- Services: building, storing, rebuilding -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_photo_create_stores_renditions_with_documented_shape(settings):
+    photo = create(files.encode(Image.new("RGB", (1600, 900), (30, 90, 160)), "JPEG"), focal_x=0.3, focal_y=0.6)
+    photo.refresh_from_db()
+    r = photo.renditions
+    assert r["shape"] == 1
+    assert r["source"] == {"name": photo.image.name, "focal_x": 0.3, "focal_y": 0.6}
+    assert (r["width"], r["height"]) == (1600, 900) == (photo.width, photo.height)
+    assert [i["width"] for i in r["widths"]["webp"]] == [320, 640, 960, 1280, 1600]
+    assert [i["width"] for i in r["widths"]["jpeg"]] == [320, 640, 960, 1280, 1600]
+    assert set(r["crops"]) == set(CROP_RATIOS)
+    for item in [*r["widths"]["webp"], *r["widths"]["jpeg"], *r["crops"].values()]:
+        assert item["name"].startswith(f"renditions/{photo.pk}/")
+        img = open_stored(item["name"])
+        assert img.size == (item["width"], item["height"])
+        assert img.format == ("WEBP" if item["name"].endswith(".webp") else "JPEG")
+    assert (r["crops"]["16x9"]["width"], r["crops"]["16x9"]["height"]) == (1200, 675)
+    assert (r["crops"]["4x3"]["width"], r["crops"]["4x3"]["height"]) == (1200, 900)
+    assert (r["crops"]["1x1"]["width"], r["crops"]["1x1"]["height"]) == (900, 900)  # never upscaled
+    assert sorted(media_files(settings)) == sorted([photo.image.name, *renditions_file_names(r)])
+
+
+@pytest.mark.django_db
+def test_rotated_camera_photo_gets_displayed_size_and_clean_files():
+    photo = create(files.camera_jpeg(files.halves((400, 200)), orientation=6))
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (200, 400)  # as displayed, not as stored
+    assert photo_display_size(photo) == (200, 400)
+    for name in renditions_file_names(photo.renditions):
+        data = stored_bytes(name)
+        assert files.CAMERA_MAKE.encode() not in data and b"Exif\x00\x00" not in data
+        assert len(open_stored(name).getexif()) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["factory", "shell"])
+def test_every_save_path_gets_renditions(path):
+    if path == "factory":
+        photo = PhotoFactory()
+    else:
+        photo = Photo(image=make_image_file(name="shell.png", fmt="PNG", size=(700, 400)), alt_text="A field")
+        photo.save()
+    photo.refresh_from_db()
+    assert photo.renditions["source"]["name"] == photo.image.name
+    assert all(default_storage.exists(name) for name in renditions_file_names(photo.renditions))
+
+
+@pytest.mark.django_db
+def test_photo_create_accepts_a_path_and_fixes_a_lying_extension(tmp_path):
+    path = tmp_path / "looks-like.jpg"
+    path.write_bytes(files.encode(Image.new("RGB", (500, 300), "white"), "PNG"))
+    photo = photo_create(image=str(path), caption="", credit="", alt_text="A white frame")
+    assert photo.image.name.endswith("looks-like.png")
+    assert open_stored(photo.image.name).format == "PNG"
+
+
+@pytest.mark.django_db
+def test_caption_edits_do_not_rebuild(django_assert_num_queries):
+    photo = PhotoFactory()
+    before = dict(photo.renditions)
+    stamps = {name: default_storage.get_modified_time(name) for name in renditions_file_names(before)}
+    photo.caption = "A new caption"
+    photo.credit = "Another credit"
+    with django_assert_num_queries(1):  # the UPDATE, nothing else: no snapshot, no rebuild
+        photo.save()
+    photo.refresh_from_db()
+    assert photo.renditions == before
+    assert {name: default_storage.get_modified_time(name) for name in stamps} == stamps
+
+
+@pytest.mark.django_db
+def test_focal_point_change_rebuilds_crops_and_deletes_old_files(django_capture_on_commit_callbacks):
+    photo = create(files.encode(files.marker_at_right((1600, 900)), "PNG"), name="marker.png")
+    old_names = renditions_file_names(photo.renditions)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.focal_x = 0.97
+        photo.save()
+    photo.refresh_from_db()
+    new_names = renditions_file_names(photo.renditions)
+    assert photo.renditions["source"]["focal_x"] == 0.97
+    assert not set(old_names) & set(new_names)
+    assert not any(default_storage.exists(name) for name in old_names)
+    assert all(default_storage.exists(name) for name in new_names)
+    crop = open_stored(photo.renditions["crops"]["1x1"]["name"]).convert("RGB")
+    assert close_to(crop.getpixel((870, 450)), files.YELLOW)
+
+
+@pytest.mark.django_db
+def test_new_image_rebuilds_and_releases_the_old_files(settings, django_capture_on_commit_callbacks):
+    photo = PhotoFactory()
+    old_original, old_names = photo.image.name, renditions_file_names(photo.renditions)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.image = make_image_file(name="replacement.jpg", size=(800, 1000))
+        photo.save()
+    photo.refresh_from_db()
+    assert photo.renditions["source"]["name"] == photo.image.name != old_original
+    assert (photo.width, photo.height) == (800, 1000)
+    assert sorted(media_files(settings)) == sorted([photo.image.name, *renditions_file_names(photo.renditions)])
+    assert not default_storage.exists(old_original)
+    assert not any(default_storage.exists(name) for name in old_names)
+
+
+@pytest.mark.django_db
+def test_forced_rebuild_keeps_working_urls(django_capture_on_commit_callbacks):
+    photo = PhotoFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        renditions = photo_renditions_build(photo=photo)
+    photo.refresh_from_db()
+    assert photo.renditions == renditions
+    assert all(default_storage.exists(name) for name in renditions_file_names(renditions))
+
+
+@pytest.mark.django_db
+def test_delete_removes_renditions_and_original(settings, django_capture_on_commit_callbacks):
+    photo = PhotoFactory()
+    assert media_files(settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.delete()
+    assert media_files(settings) == []
+    assert not (Path(settings.MEDIA_ROOT) / "renditions" / "1").exists() or not any(
+        (Path(settings.MEDIA_ROOT) / "renditions").rglob("*")
+    )
+
+
+# --- Nothing half-saved -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_shell_save_of_a_non_image_leaves_no_row_and_no_file(settings):
+    photo = Photo(image=SimpleUploadedFile("fake.jpg", b"GIF89a but not really"), alt_text="Nothing")
+    with pytest.raises(PhotoRenditionError):
+        photo.save()
+    assert Photo.objects.count() == 0
+    assert photo.pk is None
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_storage_failure_during_photo_create_leaves_no_row_and_no_file(settings):
+    # A file where the renditions folder should be: every rendition write fails for real.
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True)
+    (root / "renditions").write_bytes(b"in the way")
+    with pytest.raises(OSError, match="Not a directory"):
+        create(files.encode(Image.new("RGB", (800, 600), "navy"), "JPEG"))
+    assert Photo.objects.count() == 0
+    assert media_files(settings) == ["renditions"]
+
+
+@pytest.mark.django_db
+def test_failure_half_way_through_a_rebuild_restores_the_photo(settings):
+    photo = create(files.encode(Image.new("RGB", (900, 600), "teal"), "JPEG"))
+    before = {"focal": (photo.focal_x, photo.focal_y), "renditions": photo.renditions, "image": photo.image.name}
+    # Block only the crops sub-folder of the next build: the width renditions get written first.
+    folder = Path(settings.MEDIA_ROOT) / "renditions" / str(photo.pk)
+    folder /= renditions_version(name=photo.image.name, focal_x=0.1, focal_y=0.9)
+    folder.mkdir(parents=True)
+    (folder / "crops").write_bytes(b"in the way")
+    photo.focal_x, photo.focal_y = 0.1, 0.9
+    with pytest.raises(FileExistsError):
+        photo.save()
+    photo.refresh_from_db()
+    assert (photo.focal_x, photo.focal_y) == before["focal"]
+    assert photo.renditions == before["renditions"]
+    assert photo.image.name == before["image"]
+    assert sorted(os.listdir(folder)) == ["crops"]  # the widths written before the failure are gone
+    assert all(default_storage.exists(name) for name in renditions_file_names(before["renditions"]))
+
+
+@pytest.mark.django_db
+def test_replacing_with_a_broken_image_restores_the_previous_one(settings):
+    photo = PhotoFactory()
+    before = (photo.image.name, photo.width, photo.height, photo.renditions)
+    photo.image = SimpleUploadedFile("broken.jpg", files.truncated(files.noise_jpeg()))
+    with pytest.raises(PhotoRenditionError):
+        photo.save()
+    photo.refresh_from_db()
+    assert (photo.image.name, photo.width, photo.height, photo.renditions) == before
+    assert sorted(media_files(settings)) == sorted([before[0], *renditions_file_names(before[3])])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"alt_text": ""}, "alt_text"), ({"focal_x": 1.5}, "focal_x"), ({"focal_y": -0.1}, "focal_y")],
+)
+def test_photo_create_validates_fields_before_writing(settings, kwargs, field):
+    with pytest.raises(ValidationError) as excinfo:
+        create(files.encode(Image.new("RGB", (500, 300), "white"), "JPEG"), **kwargs)
+    assert field in excinfo.value.message_dict
+    assert Photo.objects.count() == 0
+    assert media_files(settings) == []
+
+
+# --- validate_image_upload with real crafted files ------------------------------------------------
+
+
+def refused(data: bytes, name="upload.jpg") -> ValidationError:
+    with pytest.raises(ValidationError) as excinfo:
+        validate_image_upload(ContentFile(data, name=name))
+    return excinfo.value
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("JPEG", "JPEG"), ("PNG", "PNG"), ("WEBP", "WebP")],
+)
+def test_accepts_jpeg_png_webp(fmt, expected):
+    upload = ContentFile(files.encode(Image.new("RGB", (300, 200), "olive"), fmt), name="x")
+    assert validate_image_upload(upload) == expected
+    assert upload.tell() == 0  # rewound for whoever reads it next
+
+
+def test_accepts_camera_jpeg_with_metadata():
+    assert validate_image_upload(ContentFile(files.camera_jpeg(), name="camera.jpg")) == "JPEG"
+
+
+def test_refuses_non_images():
+    error = refused(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" * 20, name="report.jpg")
+    assert error.code == "not_an_image"
+    assert "not an image" in error.messages[0]
+
+
+def test_refuses_empty_files():
+    assert refused(b"").code == "empty"
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.7, 0.95])
+def test_refuses_truncated_jpeg(keep):
+    error = refused(files.truncated(files.noise_jpeg(), keep))
+    assert error.code == "corrupt"
+    assert "truncated" in error.messages[0]
+
+
+def test_refuses_truncated_png():
+    png = files.encode(Image.effect_noise((400, 300), 80), "PNG")
+    assert refused(files.truncated(png, 0.5), name="x.png").code == "corrupt"
+
+
+def test_refuses_images_over_the_pixel_limit(settings):
+    settings.PHOTO_MAX_PIXELS = 1_000_000
+    error = refused(files.encode(Image.new("RGB", (1200, 1000), "white"), "PNG"), name="big.png")
+    assert error.code == "too_many_pixels"
+    assert "1200 × 1000" in error.messages[0]
+
+
+def test_refuses_a_crafted_decompression_bomb():
+    # 100,000 × 100,000 declared in a file of a few dozen bytes: Pillow's own bomb error.
+    bomb = files.png_claiming(100_000, 100_000)
+    assert len(bomb) < 200
+    assert refused(bomb, name="bomb.png").code == "too_many_pixels"
+
+
+def test_pillow_bomb_warning_is_an_error(settings):
+    # Above Pillow's warning threshold (~89 Mpx) but below its hard error; our limit set higher still.
+    settings.PHOTO_MAX_PIXELS = 10**9
+    error = refused(files.png_claiming(10_000, 10_000), name="bomb.png")
+    assert error.code == "too_many_pixels"
+
+
+def test_refuses_oversized_files(settings):
+    data = files.noise_jpeg((600, 400))
+    settings.PHOTO_MAX_UPLOAD_BYTES = len(data) - 1
+    error = refused(data)
+    assert error.code == "too_large"
+    assert "limit" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        files.SVG,
+        b"\xef\xbb\xbf  \n" + files.SVG,
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b"<!-- a comment first -->\n<svg xmlns='http://www.w3.org/2000/svg'/>",
+    ],
+)
+def test_refuses_svg_even_named_as_jpeg(data):
+    error = refused(data, name="innocent.jpg")
+    assert error.code == "svg"
+    assert "SVG" in error.messages[0]
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("GIF", "GIF"), ("BMP", "BMP"), ("TIFF", "TIFF")])
+def test_refuses_other_formats(fmt, name):
+    error = refused(files.encode(Image.new("RGB", (50, 50), "red"), fmt), name="x.jpg")
+    assert error.code == "format"
+    assert error.messages[0].startswith(name)
+
+
+# --- Read helpers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_read_helpers_turn_renditions_into_urls():
+    photo = PhotoFactory()
+    srcset = photo_srcset(photo, "webp")
+    entries = [entry.rsplit(" ", 1) for entry in srcset.split(", ")]
+    assert [w for _, w in entries] == ["320w", "640w", "960w", "1280w", "1600w"]
+    assert all(url.startswith("/media/renditions/") and url.endswith(".webp") for url, _ in entries)
+    assert photo_srcset(photo, "jpeg").count(".jpg ") == 5
+    crop = photo_crop(photo, "16x9")
+    assert (crop["width"], crop["height"]) == (1200, 675)
+    assert crop["url"] == default_storage.url(photo.renditions["crops"]["16x9"]["name"])
+    assert photo_crop_url(photo, "1x1") == default_storage.url(photo.renditions["crops"]["1x1"]["name"])
+    with pytest.raises(ValueError, match="ratio"):
+        photo_crop(photo, "21x9")
+    with pytest.raises(ValueError, match="format"):
+        photo_srcset(photo, "avif")
+
+
+@pytest.mark.django_db
+def test_read_helpers_without_renditions():
+    photo = PhotoFactory()
+    Photo.objects.filter(pk=photo.pk).update(renditions={})
+    photo.refresh_from_db()
+    assert photo_srcset(photo, "webp") == ""
+    assert photo_crop(photo, "16x9") is None
+    assert photo_crop_url(photo, "4x3") is None
+    assert photo_crop_url(None, "4x3") is None

@@ -1,0 +1,225 @@
+"""Sitemaps (index, articles with images, sections, tags), the Google News sitemap and robots.txt."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from articles.models import Article
+from articles.sitemaps import IMAGE_NS, NEWS_MAX_ARTICLES, NEWS_NS, SITEMAP_NS
+from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, PhotoFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+NS = {"sm": SITEMAP_NS, "image": IMAGE_NS, "news": NEWS_NS}
+
+
+def get_xml(client, url, **extra):
+    response = client.get(url, **extra)
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"].startswith("application/xml")
+    return response, ET.fromstring(response.content)  # noqa: S314 - our own output; raises if malformed
+
+
+def locs(root):
+    return [el.text for el in root.findall("sm:url/sm:loc", NS)]
+
+
+def hidden_articles(section):
+    future = timezone.now() + timedelta(hours=3)
+    return {
+        "draft": ArticleFactory(section=section, status=Article.Status.DRAFT, published_at=None),
+        "scheduled": ArticleFactory(section=section, status=Article.Status.SCHEDULED, published_at=future),
+        "withdrawn": ArticleFactory(section=section, status=Article.Status.WITHDRAWN),
+    }
+
+
+def test_index_lists_every_sitemap_with_absolute_urls(client):
+    ArticleFactory(tags=["energy"])
+    _, root = get_xml(client, "/sitemap.xml")
+    assert root.tag == f"{{{SITEMAP_NS}}}sitemapindex"
+    listed = [el.text for el in root.findall("sm:sitemap/sm:loc", NS)]
+    assert listed == [
+        "http://testserver/sitemap-home.xml",
+        "http://testserver/sitemap-articles.xml",
+        "http://testserver/sitemap-sections.xml",
+        "http://testserver/sitemap-tags.xml",
+    ]
+    for lastmod in root.findall("sm:sitemap/sm:lastmod", NS):
+        assert lastmod.text.endswith("+09:00")
+    for url in listed:
+        get_xml(client, url.removeprefix("http://testserver"))
+
+
+def test_article_sitemap_has_images_with_real_captions(client):
+    photo = PhotoFactory(caption="Harbour cranes at dusk & a ship.", alt_text="Cranes against an orange sky")
+    with_override = PhotoFactory(caption="The photo's own caption.")
+    first = ArticleFactory(lead_photo=photo)
+    second = ArticleFactory(lead_photo=with_override, lead_photo_caption="This story's caption.")
+    bare = ArticleFactory(lead_photo=None)
+
+    response, root = get_xml(client, "/sitemap-articles.xml")
+
+    assert root.tag == f"{{{SITEMAP_NS}}}urlset"
+    assert b'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"' in response.content
+    by_loc = {url.find("sm:loc", NS).text: url for url in root.findall("sm:url", NS)}
+    assert set(by_loc) == {f"http://testserver{a.get_absolute_url()}" for a in (first, second, bare)}
+
+    image = by_loc[f"http://testserver{first.get_absolute_url()}"].find("image:image", NS)
+    crop = photo.renditions["crops"]["16x9"]["name"]
+    assert image.find("image:loc", NS).text == f"http://testserver{default_storage.url(crop)}"
+    assert image.find("image:caption", NS).text == "Harbour cranes at dusk & a ship."
+    assert image.find("image:title", NS).text == "Cranes against an orange sky"
+
+    image = by_loc[f"http://testserver{second.get_absolute_url()}"].find("image:image", NS)
+    assert image.find("image:caption", NS).text == "This story's caption."
+    assert by_loc[f"http://testserver{bare.get_absolute_url()}"].find("image:image", NS) is None
+
+
+def test_article_lastmod_follows_edits_in_tokyo_time(client):
+    published = timezone.now() - timedelta(days=2)
+    article = ArticleFactory(published_at=published)
+    ArticleUpdateFactory(article=article)  # saves the article's denormalised fields via update()
+    article.refresh_from_db()
+    _, root = get_xml(client, "/sitemap-articles.xml")
+    lastmod = root.find("sm:url/sm:lastmod", NS).text
+    assert lastmod.endswith("+09:00")
+    expected = timezone.localtime(max(article.published_at, article.modified_at)).isoformat(timespec="seconds")
+    assert lastmod == expected
+
+
+@pytest.mark.parametrize("hidden", ["draft", "scheduled", "withdrawn"])
+def test_hidden_articles_never_appear_in_any_sitemap(client, hidden):
+    section = SectionFactory(slug="politics")
+    visible = ArticleFactory(section=section, tags=["shown"])
+    article = hidden_articles(section)[hidden]
+    article.tags.add("secret")
+
+    _, root = get_xml(client, "/sitemap-articles.xml")
+    assert locs(root) == [f"http://testserver{visible.get_absolute_url()}"]
+    _, root = get_xml(client, "/sitemap-news.xml")
+    assert locs(root) == [f"http://testserver{visible.get_absolute_url()}"]
+    _, root = get_xml(client, "/sitemap-tags.xml")
+    assert locs(root) == ["http://testserver/tag/shown/"]
+
+
+def test_sections_and_tags(client):
+    politics = SectionFactory(slug="politics", name="Politics", position=1)
+    SectionFactory(slug="empty", name="Empty", position=2)
+    newest = timezone.now() - timedelta(hours=1)
+    ArticleFactory(section=politics, published_at=newest - timedelta(days=1), tags=["Budget"])
+    ArticleFactory(section=politics, published_at=newest, tags=["Budget", "Diet"])
+    ArticleFactory(section=politics, status=Article.Status.DRAFT, published_at=None, tags=["Unpublished"])
+
+    _, root = get_xml(client, "/sitemap-sections.xml")
+    assert locs(root) == ["http://testserver/section/politics/", "http://testserver/section/empty/"]
+    lastmods = [url.find("sm:lastmod", NS) for url in root.findall("sm:url", NS)]
+    assert lastmods[0].text == timezone.localtime(newest).isoformat(timespec="seconds")
+    assert lastmods[1] is None  # a section with nothing published has no date
+
+    _, root = get_xml(client, "/sitemap-tags.xml")
+    assert locs(root) == ["http://testserver/tag/budget/", "http://testserver/tag/diet/"]
+
+
+def test_news_sitemap_last_48_hours_in_news_namespace(client):
+    now = timezone.now()
+    recent = ArticleFactory(headline="Fresh & Relevant", published_at=now - timedelta(hours=47))
+    ArticleUpdateFactory(article=recent)
+    ArticleFactory(headline="Too Old", published_at=now - timedelta(hours=49))
+
+    response, root = get_xml(client, "/sitemap-news.xml")
+
+    assert b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' in response.content
+    (url,) = root.findall("sm:url", NS)
+    recent.refresh_from_db()
+    assert url.find("sm:loc", NS).text == f"http://testserver{recent.get_absolute_url()}"
+    news = url.find("news:news", NS)
+    assert news.find("news:publication/news:name", NS).text == "The Newsroom"
+    assert news.find("news:publication/news:language", NS).text == "en"
+    date = news.find("news:publication_date", NS).text
+    assert date == timezone.localtime(recent.published_at).isoformat(timespec="seconds")
+    assert date.endswith("+09:00")
+    assert news.find("news:title", NS).text == "Fresh & Relevant (UPDATE 1)"
+
+
+def test_news_sitemap_caps_at_one_thousand_newest(client):
+    section = SectionFactory()
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            headline=f"Story {i}",
+            slug=f"story-{i}",
+            section=section,
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(seconds=10 * (i + 1)),
+        )
+        for i in range(NEWS_MAX_ARTICLES + 5)
+    )
+    _, root = get_xml(client, "/sitemap-news.xml")
+    titles = [el.text for el in root.findall("sm:url/news:news/news:title", NS)]
+    assert len(titles) == NEWS_MAX_ARTICLES == 1000
+    assert titles[0] == "Story 0"
+    assert titles[-1] == f"Story {NEWS_MAX_ARTICLES - 1}"
+
+
+def test_hostile_and_control_characters_stay_well_formed(client):
+    photo = PhotoFactory(caption="<script>alert(1)</script>\x0b & more", alt_text="a\x00b")
+    ArticleFactory(headline="</script><script>alert(1)</script>\x1f", lead_photo=photo)
+    response, root = get_xml(client, "/sitemap-articles.xml")
+    assert b"<script>" not in response.content
+    assert root.find("sm:url/image:image/image:caption", NS).text == "<script>alert(1)</script> & more"
+    response, root = get_xml(client, "/sitemap-news.xml")
+    assert b"<script>" not in response.content
+    assert root.find("sm:url/news:news/news:title", NS).text == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("url", ["/sitemap-nope.xml", "/sitemap-articles.xml?p=2", "/sitemap-articles.xml?p=x"])
+def test_unknown_sitemap_or_page_is_404(client, url):
+    ArticleFactory()
+    assert client.get(url).status_code == 404
+
+
+def test_robots_txt_names_both_sitemaps(client, settings):
+    settings.ALLOWED_HOSTS = ["news.example.com"]
+    response = client.get("/robots.txt", HTTP_HOST="news.example.com", secure=True)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /search/" in lines
+    assert "Sitemap: https://news.example.com/sitemap.xml" in lines
+    assert "Sitemap: https://news.example.com/sitemap-news.xml" in lines
+    assert lines[0] == "User-agent: *"
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # Per sitemap: its newest date (one aggregate) and its page count.
+        ("/sitemap.xml", 7),
+        # The page count, then the page.
+        ("/sitemap-articles.xml", 2),
+        ("/sitemap-sections.xml", 2),
+        ("/sitemap-tags.xml", 2),
+        ("/sitemap-news.xml", 1),
+    ],
+)
+def test_queries_do_not_grow(client, django_assert_num_queries, settings, url, queries):
+    settings.PAGE_CACHE_ENABLED = False
+    photo = PhotoFactory()
+
+    def add(count):
+        for _ in range(count):
+            n = Article.objects.count()
+            ArticleFactory(section=SectionFactory(), lead_photo=photo, tags=[f"a{n}", f"b{n}", "common"])
+
+    add(1)
+    with django_assert_num_queries(queries):
+        _, root = get_xml(client, url)
+    one = len(root)
+    add(8)
+    with django_assert_num_queries(queries):
+        _, root = get_xml(client, url)
+    assert url == "/sitemap.xml" or len(root) > one

@@ -1,0 +1,224 @@
+"""Full-page cache for anonymous readers, with CDN-friendly ``Cache-Control`` and conditional GET.
+
+Sits right after SecurityMiddleware and WhiteNoise, so a hit skips everything
+else: no CSP policy build, no session, no auth, no URL resolution, no
+database. A hit costs one cache round trip (``get_many`` of the generation,
+the page and the next publication time).
+
+What is stored: anonymous ``GET`` responses with status 200 or 301 that set
+no cookie, carry no ``Vary`` header and are not marked private / no-cache /
+no-store (``never_cache`` previews are therefore never stored). Stored are the
+status, the headers of the original response (the CSP header included, so
+hits carry the same policy as the page they replay), the body, and an ETag
+computed once from the body.
+
+What is never served from or written to the cache: requests carrying the
+session cookie (logged-in editors), the messages cookie or an
+``Authorization`` header; other methods; ``/admin/``, ``/rankings/``
+(beacon), ``/healthz``, ``/static/``, ``/media/``
+(``PAGE_CACHE_EXCLUDED_PREFIXES``). Editors' responses to reader pages are
+marked ``private, no-cache`` so no shared cache keeps what they saw.
+
+Keys: scheme + validated host + path + normalised query string (pairs sorted
+by name, tracking parameters such as ``utm_*``/``fbclid`` dropped, parsed as
+Django parses them), hashed. A page is fresh while its recorded generation
+equals the current one (see ``articles.cache``) and its lifetime, capped
+before the next scheduled publication, has not run out.
+
+Settings: ``PAGE_CACHE_ENABLED`` (env ``NEWSROOM_PAGE_CACHE``; off = plain
+pass-through), ``PAGE_CACHE_SECONDS`` (server and CDN lifetime, ``s-maxage``),
+``PAGE_CACHE_BROWSER_SECONDS`` (browser ``max-age``),
+``PAGE_CACHE_EXCLUDED_PREFIXES``. ``X-Cache: hit|miss|bypass`` tells what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
+
+from articles.cache import (
+    GENERATION_KEY,
+    NEXT_DUE_KEY,
+    PAGE_KEY_PREFIX,
+    page_cache,
+    page_cache_available,
+    page_cache_failed,
+    page_cache_generation_init,
+    page_cache_ttl,
+)
+
+DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/healthz", "/static/", "/media/")
+# Query strings longer than this are served uncached rather than stored.
+MAX_QUERY_LENGTH = 512
+CACHEABLE_STATUSES = frozenset({200, 301})
+# Parameters added by campaigns and ad networks; pages never read them.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid"})
+# Headers replaced per response rather than replayed from the stored copy.
+NOT_STORED_HEADERS = frozenset({"cache-control", "etag", "expires", "x-cache", "set-cookie", "vary"})
+# Headers a 304 repeats (RFC 9110 section 15.4.5), besides our own.
+NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Content-Location", "Expires", "X-Cache")
+UNCACHEABLE_DIRECTIVES = ("private", "no-cache", "no-store")
+
+
+def query_normalise(query_string: str) -> str:
+    """The query string as a cache key part: Django's parsing, tracking params dropped, sorted by name.
+
+    The sort is stable, so repeated names keep their order (Django reads the
+    last one); blank values are kept because a view may treat them differently.
+    """
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(query_string, keep_blank_values=True)
+        if not name.startswith("utm_") and name not in TRACKING_PARAMS
+    ]
+    pairs.sort(key=lambda pair: pair[0])
+    return urlencode(pairs)
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison of an ``If-None-Match`` header with our (strong) ETag."""
+    candidates = parse_etags(if_none_match)
+    if "*" in candidates:
+        return True
+    return any(candidate.removeprefix("W/") == etag for candidate in candidates)
+
+
+def response_is_storable(response) -> bool:
+    """A response that may be replayed to any anonymous reader."""
+    if response.status_code not in CACHEABLE_STATUSES or response.streaming or response.cookies:
+        return False
+    if response.has_header("Vary"):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    return not any(directive in cache_control for directive in UNCACHEABLE_DIRECTIVES)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.enabled = getattr(settings, "PAGE_CACHE_ENABLED", True)
+        self.excluded = tuple(getattr(settings, "PAGE_CACHE_EXCLUDED_PREFIXES", DEFAULT_EXCLUDED_PREFIXES))
+        self.browser_seconds = int(getattr(settings, "PAGE_CACHE_BROWSER_SECONDS", 60))
+        self.personal_cookies = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+        self.cache = page_cache()
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.excluded):
+            return self.get_response(request)
+        if self.request_is_personal(request):
+            response = self.get_response(request)
+            self.mark_private(response)
+            response["X-Cache"] = "bypass"
+            return response
+        if not self.enabled or not page_cache_available():
+            return self.get_response(request)
+        key = self.page_key(request)
+        if key is None:
+            return self.get_response(request)
+
+        try:
+            found = self.cache.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
+        except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
+            page_cache_failed("page lookup", exc)
+            return self.get_response(request)
+        generation = found.get(GENERATION_KEY)
+        entry = found.get(key)
+        now = time.time()
+        if entry is not None and generation is not None and entry[0] == generation and entry[1] > now:
+            return self.replay(request, entry, now)
+
+        if generation is None:
+            generation = page_cache_generation_init()
+        response = self.get_response(request)
+        response["X-Cache"] = "miss"
+        if generation is None or request.method != "GET" or not response_is_storable(response):
+            return response
+        return self.store(request, response, key, generation, found.get(NEXT_DUE_KEY))
+
+    # --- request side ---------------------------------------------------------------------
+
+    def request_is_personal(self, request) -> bool:
+        """Editors (session cookie), pending flash messages, or HTTP authentication."""
+        meta = request.META
+        if "HTTP_AUTHORIZATION" in meta:
+            return True
+        if "HTTP_COOKIE" not in meta:
+            return False
+        cookies = request.COOKIES
+        return any(name in cookies for name in self.personal_cookies)
+
+    def page_key(self, request) -> str | None:
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > MAX_QUERY_LENGTH:
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None  # Django answers 400 further in
+        scheme = "https" if request.is_secure() else "http"
+        url = f"{scheme}://{host}{request.path}?{query_normalise(query) if query else ''}"
+        return PAGE_KEY_PREFIX + hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    # --- response side ----------------------------------------------------------------------
+
+    def public_cache_control(self, seconds: int) -> str:
+        return f"public, max-age={min(self.browser_seconds, seconds)}, s-maxage={seconds}"
+
+    @staticmethod
+    def mark_private(response) -> None:
+        cache_control = response.get("Cache-Control", "").lower()
+        if "private" not in cache_control and "no-store" not in cache_control:
+            response["Cache-Control"] = "private, no-cache"
+
+    def store(self, request, response, key, generation, next_due):
+        now = time.time()
+        ttl = page_cache_ttl(now=now, next_due=next_due)
+        if ttl <= 0:
+            # A scheduled article goes live within the second: nobody may keep this copy.
+            response["Cache-Control"] = "public, no-cache"
+            return response
+        body = response.content
+        etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+        headers = tuple((name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS)
+        try:
+            self.cache.set(key, (generation, now + ttl, response.status_code, headers, body, etag), ttl)
+        except Exception as exc:  # noqa: BLE001
+            page_cache_failed("page store", exc)
+        response["ETag"] = etag
+        response["Cache-Control"] = self.public_cache_control(ttl)
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and etag_matches(if_none_match, etag):
+            return self.not_modified(response)
+        return response
+
+    def replay(self, request, entry, now):
+        _generation, expires_at, status, headers, body, etag = entry
+        cache_control = self.public_cache_control(int(expires_at - now))
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and etag_matches(if_none_match, etag):
+            response = HttpResponseNotModified()
+        else:
+            # HEAD gets the body too: the server (gunicorn, runserver) drops it
+            # and keeps the Content-Length the GET would carry.
+            response = HttpResponse(body, status=status)
+            for name, value in headers:
+                response[name] = value
+        response["ETag"] = etag
+        response["Cache-Control"] = cache_control
+        response["X-Cache"] = "hit"
+        return response
+
+    @staticmethod
+    def not_modified(response):
+        not_modified = HttpResponseNotModified()
+        for name in NOT_MODIFIED_HEADERS:
+            if response.has_header(name):
+                not_modified[name] = response[name]
+        return not_modified

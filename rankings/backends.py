@@ -1,0 +1,547 @@
+"""Where page-view counts go first: the database (default) or Redis.
+
+Both backends keep *counts*, never a row per view: one counter per article
+per UTC hour (``PageViewHourly``) and one per rejection reason per hour
+(``RejectedViewHourly``).
+
+``database``
+    A counted view costs two SQL statements, each atomic on its own:
+
+    1. the de-duplication UPSERT on ``ReaderSeen``, which only touches the row
+       when the reader's last counted view of the article is older than the
+       window, so "no row changed" means "repeat";
+    2. the hourly bucket UPSERT, an ``INSERT … SELECT`` from
+       ``Article.objects.published()`` (the one definition of visible), so an
+       unknown or unpublished article inserts nothing, in the same statement.
+
+    The per-reader rate limit uses Django's cache (``cache.incr``). With the
+    local-memory cache that limit is per process (N gunicorn workers allow up
+    to N times the limit); with the Redis cache it is global.
+
+``redis``
+    One Lua script per beacon (one round trip, atomic): rate limit
+    ``INCR``/``EXPIRE``, de-duplication ``SET NX EX``, ``HINCRBY`` on the live
+    counters hash. ``flush_page_views`` moves the counters to the database:
+
+    * *claim*: a Lua script atomically ``RENAME``\\s the live hashes to a new
+      batch (uuid) and records the batch id in a sorted set; beacons arriving
+      after it start a fresh live hash, so nothing is counted twice or lost;
+    * *apply*: in ONE database transaction, insert the batch id into
+      ``PageViewFlush`` (unique) and upsert the counts; when the batch id is
+      already there, another flush (or an earlier run that died after its
+      commit) applied it, and the batch is skipped;
+    * *forget*: delete the batch keys and its id from the sorted set.
+
+    Every run first applies every batch still in the sorted set, so a run
+    that died anywhere leaves work the next run finishes exactly once, and
+    concurrent runs serialize on the batch's unique row.
+
+    If Redis does not answer (short socket timeouts), the beacon is not
+    counted: the failure is logged, counted as ``backend_error`` in the
+    database, and Redis is left alone for a few seconds (a small circuit
+    breaker) so an outage never slows the endpoint down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from articles.models import Article
+from rankings.models import PageViewFlush, PageViewHourly, ReaderSeen, RejectedViewHourly
+
+logger = logging.getLogger(__name__)
+
+COUNTED = "counted"
+Reason = RejectedViewHourly.Reason
+
+DEFAULT_REDIS_PREFIX = "newsroom:rankings:"
+# Beacons must answer fast even when Redis is gone: give up quickly, then
+# leave Redis alone for a while instead of paying the timeout on every request.
+REDIS_CONNECT_TIMEOUT = 0.25
+REDIS_SOCKET_TIMEOUT = 0.25
+REDIS_FLUSH_TIMEOUT = 10.0
+REDIS_RETRY_AFTER_SECONDS = 5.0
+# Applied flush ids are kept this long; a batch stuck in Redis for longer
+# than this would be applied again, which needs a month-long Redis outage.
+FLUSH_LOG_RETENTION = timedelta(days=30)
+# Expired de-duplication rows are deleted in batches of this size.
+SEEN_PRUNE_BATCH = 5000
+
+
+class BackendUnavailable(RuntimeError):
+    """The counter store cannot be reached (e.g. Redis is down)."""
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The UTC hour a moment falls in (the bucket key)."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class FlushResult:
+    """What one ``flush_page_views`` run did."""
+
+    batches: int = 0
+    skipped_batches: int = 0
+    views: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    pruned_seen: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+# --- SQL shared by both backends ------------------------------------------------------------
+
+
+# Raw SQL below interpolates only identifiers from model metadata (quoted) and
+# SQL compiled by the ORM; every value is a parameter.
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _adapt(moment: datetime):
+    # Raw SQL gets no field adaptation: SQLite stores naive UTC text, and
+    # comparisons / unique keys only match in exactly that format.
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _count_views_sql(*, article_id: int, hour: datetime, views: int, now: datetime) -> tuple[str, list]:
+    """UPSERT ``views`` into the article's hourly bucket, only if the article is published.
+
+    The SELECT is compiled from ``Article.objects.published()``, so "published"
+    keeps its single definition; an unpublished or unknown article selects no
+    row, inserts nothing and the cursor's rowcount is 0.
+    """
+    published = Article.objects.published(now=now).filter(pk=article_id).order_by().values(published_id=F("pk"))
+    sub_sql, sub_params = published.query.sql_with_params()
+    table = _qn(PageViewHourly._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({_qn('article_id')}, {_qn('hour')}, {_qn('views')}) "  # noqa: S608
+        f"SELECT {_qn('published')}.{_qn('published_id')}, %s, %s FROM ({sub_sql}) {_qn('published')} WHERE true "
+        f"ON CONFLICT ({_qn('article_id')}, {_qn('hour')}) "
+        f"DO UPDATE SET {_qn('views')} = {table}.{_qn('views')} + excluded.{_qn('views')}"
+    )
+    return sql, [_adapt(hour), views, *sub_params]
+
+
+def _reject_sql() -> str:
+    table = _qn(RejectedViewHourly._meta.db_table)
+    count = _qn("count")
+    return (
+        f"INSERT INTO {table} ({_qn('hour')}, {_qn('reason')}, {count}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({_qn('hour')}, {_qn('reason')}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    )
+
+
+def _seen_sql() -> str:
+    # Inserts a new reader/article pair, or moves seen_at forward only when the
+    # last counted view is outside the window: rowcount 0 means "repeat".
+    table = _qn(ReaderSeen._meta.db_table)
+    seen_at = _qn("seen_at")
+    return (
+        f"INSERT INTO {table} ({_qn('reader')}, {_qn('article_id')}, {seen_at}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({_qn('reader')}, {_qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at} "
+        f"WHERE {table}.{seen_at} <= %s"
+    )
+
+
+def _db_reject_many(rows: list[tuple[datetime, str, int]]) -> None:
+    """Add rejection counts (hour, reason, count), in a stable order (no lock-order deadlocks)."""
+    rows = sorted((hour, reason, n) for hour, reason, n in rows if n > 0)
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_reject_sql(), [[_adapt(hour), reason, n] for hour, reason, n in rows])
+
+
+def db_count_rejection(*, reason: str, now: datetime, count: int = 1) -> None:
+    """Add ``count`` rejections for ``reason`` to the database bucket of ``now``'s hour (one statement)."""
+    _db_reject_many([(hour_of(now), reason, count)])
+
+
+# --- Backends ---------------------------------------------------------------------------------
+
+
+class CounterBackend:
+    name = "base"
+
+    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
+        """Count one view of ``article_id`` by ``reader`` unless it is a repeat or over the rate limit.
+
+        Returns ``COUNTED`` or the ``RejectedViewHourly.Reason`` it was counted as.
+        """
+        raise NotImplementedError
+
+    def reject(self, *, reason: str, now: datetime, count: int = 1) -> None:
+        """Count ``count`` beacons rejected for ``reason`` in ``now``'s hour."""
+        raise NotImplementedError
+
+    def flush(self, *, now: datetime | None = None) -> FlushResult:
+        """Move pending counts to the database and tidy up; safe to run concurrently."""
+        raise NotImplementedError
+
+    def unflushed_since(self) -> datetime | None:
+        """When the oldest count not yet in the database was recorded; None if nothing is pending."""
+        return None
+
+    @staticmethod
+    def _settings() -> dict:
+        return settings.RANKINGS
+
+
+class DatabaseBackend(CounterBackend):
+    """Counts straight into the database: two statements per counted view."""
+
+    name = "database"
+
+    def _over_rate_limit(self, *, reader: str, now: datetime) -> bool:
+        limit = self._settings()["RATE_LIMIT_PER_MINUTE"]
+        if not limit:
+            return False
+        key = f"rankings:rl:{reader}:{int(now.timestamp()) // 60}"
+        try:
+            try:
+                seen = cache.incr(key)
+            except ValueError:  # first beacon of this reader this minute
+                seen = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
+        except Exception:  # the cache being down must not stop counting
+            logger.warning("rankings: rate-limit cache unavailable", exc_info=True)
+            return False
+        return seen > limit
+
+    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
+        if self._over_rate_limit(reader=reader, now=now):
+            self.reject(reason=Reason.RATE_LIMITED, now=now)
+            return Reason.RATE_LIMITED
+        cutoff = now - timedelta(seconds=self._settings()["DEDUP_SECONDS"])
+        with connection.cursor() as cursor:
+            cursor.execute(_seen_sql(), [reader, article_id, _adapt(now), _adapt(cutoff)])
+            if cursor.rowcount == 0:
+                outcome = Reason.REPEAT
+            else:
+                sql, params = _count_views_sql(article_id=article_id, hour=hour_of(now), views=1, now=now)
+                cursor.execute(sql, params)
+                outcome = COUNTED if cursor.rowcount else Reason.UNPUBLISHED
+        if outcome == Reason.UNPUBLISHED:
+            # Don't let a draft's preview (or a crafted id) block the reader's
+            # first real view once the article is published.
+            ReaderSeen.objects.filter(reader=reader, article_id=article_id).delete()
+        if outcome != COUNTED:
+            self.reject(reason=outcome, now=now)
+        return outcome
+
+    def reject(self, *, reason: str, now: datetime, count: int = 1) -> None:
+        db_count_rejection(reason=reason, now=now, count=count)
+
+    def flush(self, *, now: datetime | None = None) -> FlushResult:
+        """Nothing waits outside the database; delete expired de-duplication rows in batches."""
+        now = now or timezone.now()
+        return FlushResult(pruned_seen=prune_reader_seen(now=now))
+
+
+def prune_reader_seen(*, now: datetime, batch_size: int = SEEN_PRUNE_BATCH) -> int:
+    """Delete ``ReaderSeen`` rows older than the de-duplication window, in batches; returns how many."""
+    cutoff = now - timedelta(seconds=settings.RANKINGS["DEDUP_SECONDS"])
+    deleted = 0
+    while True:
+        ids = list(ReaderSeen.objects.filter(seen_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += ReaderSeen.objects.filter(pk__in=ids, seen_at__lt=cutoff).delete()[0]
+
+
+# Lua scripts run atomically in Redis: no other command interleaves.
+_RECORD_LUA = """
+-- KEYS: rate-limit counter, seen marker, live views hash, live rejects hash, live "since"
+-- ARGV: limit per minute, dedup seconds, views field, rejects field prefix, now (epoch seconds)
+local limit = tonumber(ARGV[1])
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], 90) end
+local outcome = 'counted'
+if limit > 0 and n > limit then
+  outcome = 'rate_limited'
+elseif tonumber(ARGV[2]) > 0 and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then
+  outcome = 'repeat'
+end
+if outcome == 'counted' then
+  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+else
+  redis.call('HINCRBY', KEYS[4], ARGV[4] .. outcome, 1)
+end
+redis.call('SET', KEYS[5], ARGV[5], 'NX')
+return outcome
+"""
+
+_CLAIM_LUA = """
+-- KEYS: live views, live rejects, live since, batches zset, batch views, batch rejects, batch since
+-- ARGV: batch id, claim time (epoch seconds)
+local has_views = redis.call('EXISTS', KEYS[1]) == 1
+local has_rejects = redis.call('EXISTS', KEYS[2]) == 1
+if not has_views and not has_rejects then
+  redis.call('DEL', KEYS[3])
+  return 0
+end
+if has_views then redis.call('RENAME', KEYS[1], KEYS[5]) end
+if has_rejects then redis.call('RENAME', KEYS[2], KEYS[6]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('RENAME', KEYS[3], KEYS[7])
+else
+  redis.call('SET', KEYS[7], ARGV[2])
+end
+redis.call('ZADD', KEYS[4], tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+
+
+class RedisBackend(CounterBackend):
+    """Counts in Redis, one round trip per beacon; ``flush`` moves them to the database."""
+
+    name = "redis"
+
+    def __init__(self, *, url: str, prefix: str = DEFAULT_REDIS_PREFIX):
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self.url = url
+        self.prefix = prefix
+        common = {"retry": Retry(NoBackoff(), 0), "health_check_interval": 30}
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT, **common
+        )
+        # The flush moves whole batches: it may wait longer than a beacon.
+        self.flush_client = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_FLUSH_TIMEOUT, socket_timeout=REDIS_FLUSH_TIMEOUT, **common
+        )
+        self._record_script = self.client.register_script(_RECORD_LUA)
+        self._claim_script = self.flush_client.register_script(_CLAIM_LUA)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    # keys
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def _batch_keys(self, batch_id: str) -> tuple[str, str, str]:
+        return tuple(self.key("batch", batch_id, part) for part in ("views", "rejects", "since"))
+
+    # failure handling
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, exc: BaseException, *, now: datetime, count: int = 1) -> str:
+        with self._lock:
+            first = self._available()
+            self._down_until = time.monotonic() + REDIS_RETRY_AFTER_SECONDS
+        if first:  # one log line per outage period, not one per beacon
+            logger.error("rankings: Redis unavailable at %s, beacons are not counted: %s", self._safe_url(), exc)
+        self._count_backend_error(now=now, count=count)
+        return Reason.BACKEND_ERROR
+
+    def _count_backend_error(self, *, now: datetime, count: int = 1) -> None:
+        try:
+            db_count_rejection(reason=Reason.BACKEND_ERROR, now=now, count=count)
+        except DatabaseError:
+            logger.exception("rankings: could not count a backend error either")
+
+    def _safe_url(self) -> str:
+        kwargs = self.client.connection_pool.connection_kwargs
+        return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
+
+    # recording
+    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
+        import redis
+
+        if not self._available():
+            self._count_backend_error(now=now)
+            return Reason.BACKEND_ERROR
+        conf = self._settings()
+        epoch = int(now.timestamp())
+        hour = epoch - epoch % 3600
+        try:
+            outcome = self._record_script(
+                keys=[
+                    self.key("rl", reader, str(epoch // 60)),
+                    self.key("seen", reader, str(article_id)),
+                    self.key("views"),
+                    self.key("rejects"),
+                    self.key("since"),
+                ],
+                args=[conf["RATE_LIMIT_PER_MINUTE"], conf["DEDUP_SECONDS"], f"{hour}:{article_id}", f"{hour}:", epoch],
+            )
+        except (redis.RedisError, OSError) as exc:
+            return self._failed(exc, now=now)
+        outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
+        return COUNTED if outcome == COUNTED else Reason(outcome)
+
+    def reject(self, *, reason: str, now: datetime, count: int = 1) -> None:
+        import redis
+
+        if not self._available():
+            self._count_backend_error(now=now, count=count)
+            return
+        epoch = int(now.timestamp())
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hincrby(self.key("rejects"), f"{epoch - epoch % 3600}:{reason}", count)
+            pipe.set(self.key("since"), epoch, nx=True)
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            self._failed(exc, now=now, count=count)
+
+    # flushing
+    def claim(self, *, now: datetime | None = None) -> str | None:
+        """Atomically move the live counters into a new batch; returns its id, or None if nothing is pending."""
+        now = now or timezone.now()
+        batch_id = f"{int(now.timestamp() * 1000):015d}-{uuid.uuid4().hex}"
+        claimed = self._claim_script(
+            keys=[
+                self.key("views"),
+                self.key("rejects"),
+                self.key("since"),
+                self.key("batches"),
+                *self._batch_keys(batch_id),
+            ],
+            args=[batch_id, int(now.timestamp())],
+        )
+        return batch_id if claimed else None
+
+    def pending_batches(self) -> list[str]:
+        """Claimed batches not yet forgotten, oldest first (leftovers of a run that died come first)."""
+        return [b.decode() for b in self.flush_client.zrange(self.key("batches"), 0, -1)]
+
+    def apply(self, batch_id: str, *, now: datetime | None = None) -> FlushResult:
+        """Apply one batch to the database exactly once (idempotent by ``PageViewFlush.batch_id``)."""
+        now = now or timezone.now()
+        views_key, rejects_key, _ = self._batch_keys(batch_id)
+        pipe = self.flush_client.pipeline(transaction=False)
+        pipe.hgetall(views_key)
+        pipe.hgetall(rejects_key)
+        raw_views, raw_rejects = pipe.execute()
+        views = sorted(_parse_counter_fields(raw_views))  # (hour, article_id, n): stable lock order
+        rejected: dict[tuple[datetime, str], int] = defaultdict(int)
+        for hour, reason, n in _parse_counter_fields(raw_rejects, int_key=False):
+            rejected[(hour, reason)] += n
+
+        result = FlushResult(batches=1)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {_qn(PageViewFlush._meta.db_table)} "  # noqa: S608
+                    f"({_qn('batch_id')}, {_qn('applied_at')}, {_qn('views')}, {_qn('rejected')}) "
+                    f"VALUES (%s, %s, 0, 0) ON CONFLICT ({_qn('batch_id')}) DO NOTHING",
+                    [batch_id, _adapt(now)],
+                )
+                if cursor.rowcount == 0:
+                    # Applied already: by a concurrent flush, or by a run that died before forgetting it.
+                    return FlushResult(skipped_batches=1)
+                for hour, article_id, n in views:
+                    sql, params = _count_views_sql(article_id=article_id, hour=hour, views=n, now=now)
+                    cursor.execute(sql, params)
+                    if cursor.rowcount:
+                        result.views += n
+                    else:  # unpublished (or deleted) since the beacon: not counted, but accounted for
+                        rejected[(hour, Reason.UNPUBLISHED.value)] += n
+            _db_reject_many([(hour, reason, n) for (hour, reason), n in rejected.items()])
+            for (_, reason), n in rejected.items():
+                result.rejected[reason] = result.rejected.get(reason, 0) + n
+            PageViewFlush.objects.filter(batch_id=batch_id).update(views=result.views, rejected=result.rejected_total)
+        return result
+
+    def forget(self, batch_id: str) -> None:
+        """Delete an applied batch from Redis."""
+        pipe = self.flush_client.pipeline(transaction=True)
+        pipe.delete(*self._batch_keys(batch_id))
+        pipe.zrem(self.key("batches"), batch_id)
+        pipe.execute()
+
+    def flush(self, *, now: datetime | None = None) -> FlushResult:
+        import redis
+
+        now = now or timezone.now()
+        total = FlushResult()
+        try:
+            self.claim(now=now)
+            for batch_id in self.pending_batches():
+                _merge(total, self.apply(batch_id, now=now))
+                self.forget(batch_id)
+        except (redis.RedisError, OSError) as exc:
+            raise BackendUnavailable(f"Redis unavailable at {self._safe_url()}: {exc}") from exc
+        PageViewFlush.objects.filter(applied_at__lt=now - FLUSH_LOG_RETENTION).delete()
+        return total
+
+    def unflushed_since(self) -> datetime | None:
+        import redis
+
+        try:
+            keys = [self.key("since")] + [self._batch_keys(b)[2] for b in self.pending_batches()]
+            values = [v for v in self.flush_client.mget(keys) if v is not None]
+        except (redis.RedisError, OSError) as exc:
+            raise BackendUnavailable(f"Redis unavailable at {self._safe_url()}: {exc}") from exc
+        if not values:
+            return None
+        return datetime.fromtimestamp(min(int(float(v)) for v in values), tz=UTC)
+
+
+def _parse_counter_fields(raw: dict, *, int_key: bool = True):
+    """Yield (hour, key, n) from a counters hash whose fields are ``"<hour epoch>:<key>"``."""
+    for raw_field, raw_value in raw.items():
+        try:
+            hour_text, key = raw_field.decode().split(":", 1)
+            hour = datetime.fromtimestamp(int(hour_text), tz=UTC)
+            n = int(raw_value)
+            key = int(key) if int_key else key
+        except (ValueError, UnicodeDecodeError):
+            logger.error("rankings: ignoring malformed counter field %r=%r", raw_field, raw_value)
+            continue
+        if n > 0:
+            yield hour, key, n
+
+
+def _merge(total: FlushResult, part: FlushResult) -> None:
+    total.batches += part.batches
+    total.skipped_batches += part.skipped_batches
+    total.views += part.views
+    for reason, n in part.rejected.items():
+        total.rejected[reason] = total.rejected.get(reason, 0) + n
+
+
+_backends: dict[tuple, CounterBackend] = {}
+_backends_lock = threading.Lock()
+
+
+def get_backend() -> CounterBackend:
+    """The counter backend ``settings.RANKINGS`` selects (one instance per configuration and process)."""
+    conf = settings.RANKINGS
+    name = conf["BACKEND"]
+    if name == "database":
+        key = ("database",)
+    elif name == "redis":
+        if not conf.get("REDIS_URL"):
+            raise ImproperlyConfigured('RANKINGS["BACKEND"] is "redis" but RANKINGS["REDIS_URL"] is empty.')
+        key = ("redis", conf["REDIS_URL"], conf.get("REDIS_KEY_PREFIX", DEFAULT_REDIS_PREFIX))
+    else:
+        raise ImproperlyConfigured(f'Unknown RANKINGS["BACKEND"] {name!r}: use "database" or "redis".')
+    backend = _backends.get(key)
+    if backend is None:
+        with _backends_lock:
+            backend = _backends.get(key)
+            if backend is None:
+                backend = DatabaseBackend() if name == "database" else RedisBackend(url=key[1], prefix=key[2])
+                _backends[key] = backend
+    return backend

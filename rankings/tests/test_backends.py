@@ -1,0 +1,206 @@
+"""Counter backends, through the recording service: the same tests on ``database`` and ``redis``."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Article
+from articles.tests.factories import ArticleFactory
+from rankings.backends import COUNTED, DatabaseBackend, RedisBackend, get_backend, hour_of
+from rankings.models import PageViewHourly, ReaderSeen, RejectedViewHourly
+from rankings.services import page_view_record
+from rankings.tests import beacon_support
+from rankings.tests.beacon_support import READER_UA, at, counted_views, rejected
+from rankings.tokens import page_view_token_make
+
+Reason = RejectedViewHourly.Reason
+counter_backend = beacon_support.counter_backend
+
+pytestmark = pytest.mark.django_db
+
+
+def record(article, *, ip="198.51.100.1", ua=READER_UA, now=None, token=None, is_staff=False):
+    article_id = article if isinstance(article, int) else article.pk
+    return page_view_record(
+        article_id=article_id,
+        token=page_view_token_make(article_id=article_id) if token is None else token,
+        user_agent=ua,
+        client_ip=ip,
+        is_staff=is_staff,
+        now=now,
+    )
+
+
+def test_get_backend_follows_settings(counter_backend):
+    backend = get_backend()
+    assert backend.name == counter_backend
+    assert isinstance(backend, RedisBackend if counter_backend == "redis" else DatabaseBackend)
+
+
+def test_views_are_hourly_counts_not_rows(counter_backend):
+    article = ArticleFactory(published_at=at(8))
+    for reader in range(25):
+        assert record(article, ip=f"198.51.100.{reader}", now=at(10, reader)) == COUNTED
+    assert record(article, ip="198.51.100.99", now=at(11, 5)) == COUNTED
+    assert counted_views(article) == 26
+    buckets = list(PageViewHourly.objects.filter(article=article).order_by("hour").values_list("hour", "views"))
+    assert buckets == [(at(10), 25), (at(11), 1)]
+
+
+def test_same_reader_within_the_window_is_a_repeat(counter_backend, settings):
+    settings.RANKINGS = {**settings.RANKINGS, "DEDUP_SECONDS": 1800}
+    article = ArticleFactory(published_at=at(8))
+    other = ArticleFactory(published_at=at(8))
+    assert record(article, now=at(10, 0)) == COUNTED
+    assert record(article, now=at(10, 29, 59)) == Reason.REPEAT
+    assert record(other, now=at(10, 5)) == COUNTED  # another article is another view
+    assert record(article, ip="198.51.100.2", now=at(10, 6)) == COUNTED  # another reader
+    assert record(article, ua=READER_UA.replace("156", "155"), now=at(10, 7)) == COUNTED  # another browser
+    assert counted_views(article) == 3
+    assert rejected(Reason.REPEAT) == 1
+
+
+def test_a_repeat_after_the_window_counts_again(counter_backend, settings):
+    settings.RANKINGS = {**settings.RANKINGS, "DEDUP_SECONDS": 2}
+    article = ArticleFactory()
+    assert record(article) == COUNTED
+    assert record(article) == Reason.REPEAT
+    # Redis expires the marker on its own clock, so this test waits for real.
+    time.sleep(2.2)
+    assert record(article) == COUNTED
+    assert counted_views(article) == 2
+
+
+def test_readers_over_the_rate_limit_are_not_counted(counter_backend, settings):
+    settings.RANKINGS = {**settings.RANKINGS, "RATE_LIMIT_PER_MINUTE": 3}
+    articles = ArticleFactory.create_batch(5)
+    now = timezone.now().replace(second=0, microsecond=0)
+    outcomes = [record(a, now=now + timedelta(seconds=i)) for i, a in enumerate(articles)]
+    assert outcomes == [COUNTED, COUNTED, COUNTED, Reason.RATE_LIMITED, Reason.RATE_LIMITED]
+    assert record(articles[0], ip="198.51.100.77", now=now) == COUNTED  # other readers are not affected
+    assert counted_views() == 4
+    assert rejected(Reason.RATE_LIMITED) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "published_delta"),
+    [
+        (Article.Status.DRAFT, None),
+        (Article.Status.WITHDRAWN, timedelta(hours=-2)),
+        (Article.Status.SCHEDULED, timedelta(hours=2)),
+    ],
+)
+def test_unpublished_articles_are_not_counted(counter_backend, status, published_delta):
+    published_at = timezone.now() + published_delta if published_delta is not None else None
+    article = ArticleFactory(status=status, published_at=published_at)
+    record(article)
+    assert counted_views() == 0
+    assert rejected(Reason.UNPUBLISHED) == 1
+
+
+def test_unknown_articles_are_not_counted(counter_backend):
+    record(987654321)
+    assert counted_views() == 0
+    assert rejected(Reason.UNPUBLISHED) == 1
+
+
+def test_a_scheduled_article_counts_once_its_time_has_come(counter_backend):
+    article = ArticleFactory(status=Article.Status.SCHEDULED, published_at=timezone.now() - timedelta(minutes=1))
+    assert record(article) == COUNTED
+    assert counted_views(article) == 1
+
+
+def test_an_unpublished_view_does_not_block_the_readers_first_real_view(settings):
+    beacon_support.use_backend(settings, "database")
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert record(article) == Reason.UNPUBLISHED
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED, published_at=timezone.now())
+    assert record(article) == COUNTED
+
+
+def test_bots_bad_tokens_and_staff_are_rejected_by_reason(counter_backend):
+    article = ArticleFactory()
+    googlebot = beacon_support.GOOGLEBOT_UA
+    assert record(article, ua=googlebot) == Reason.BOT
+    assert record(article, ua="") == Reason.BOT
+    assert record(article, ua="python-requests/2.32.3") == Reason.BOT
+    assert record(article, ua="Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/156.0.0.0 Safari/537.36") == Reason.BOT
+    assert record(article, token="") == Reason.BAD_TOKEN
+    assert record(article, token=page_view_token_make(article_id=article.pk + 1)) == Reason.BAD_TOKEN
+    assert record(article, is_staff=True) == Reason.STAFF
+    assert counted_views() == 0
+    assert rejected() == {Reason.BOT: 4, Reason.BAD_TOKEN: 2, Reason.STAFF: 1}
+
+
+def test_rejections_are_counted_per_hour(counter_backend):
+    article = ArticleFactory()
+    record(article, ua="", now=at(9, 10))
+    record(article, ua="", now=at(9, 50))
+    record(article, ua="", now=at(10, 1))
+    rejected()  # flushes
+    rows = list(RejectedViewHourly.objects.order_by("hour").values_list("hour", "reason", "count"))
+    assert rows == [(at(9), Reason.BOT, 2), (at(10), Reason.BOT, 1)]
+
+
+def test_the_raw_ip_is_never_stored(counter_backend):
+    article = ArticleFactory()
+    ip = "203.0.113.199"
+    record(article, ip=ip)
+    stored = " ".join(ReaderSeen.objects.values_list("reader", flat=True))
+    backend = get_backend()
+    if isinstance(backend, RedisBackend):
+        stored += " ".join(k.decode() for k in backend.client.scan_iter(match=backend.prefix + "*"))
+        assert stored  # the de-duplication marker is there...
+    assert ip not in stored  # ...but names the reader by a hash only
+
+
+def test_database_backend_counts_a_view_in_two_statements(settings):
+    beacon_support.use_backend(settings, "database")
+    article = ArticleFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert record(article) == COUNTED
+    assert len(queries) <= 2, [q["sql"] for q in queries]
+    assert counted_views(article) == 1
+
+
+def test_redis_backend_counts_a_view_without_touching_the_database(settings):
+    beacon_support.use_backend(settings, "redis")
+    article = ArticleFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert record(article) == COUNTED
+    assert len(queries) == 0
+    assert counted_views(article) == 1
+
+
+def test_unflushed_since_reports_the_oldest_pending_count(counter_backend):
+    backend = get_backend()
+    assert backend.unflushed_since() is None
+    article = ArticleFactory()
+    before = timezone.now().replace(microsecond=0)
+    record(article, now=before)
+    record(article, ip="198.51.100.5", now=before + timedelta(seconds=30))
+    if counter_backend == "database":
+        assert backend.unflushed_since() is None  # counted straight into the database
+        return
+    assert backend.unflushed_since() == before
+    backend.flush()
+    assert backend.unflushed_since() is None
+
+
+def test_redis_down_answers_fast_and_counts_the_failure(settings, caplog):
+    beacon_support.use_backend(settings, "redis")
+    settings.RANKINGS = {**settings.RANKINGS, "REDIS_URL": beacon_support.CLOSED_REDIS_URL}
+    article = ArticleFactory()
+    started = time.monotonic()
+    outcomes = [record(article, ip=f"198.51.100.{i}") for i in range(5)]
+    elapsed = time.monotonic() - started
+    assert outcomes == [Reason.BACKEND_ERROR] * 5
+    assert elapsed < 2
+    totals = dict(RejectedViewHourly.objects.values_list("reason", "count"))
+    assert totals == {Reason.BACKEND_ERROR: 5}
+    assert "Redis unavailable" in caplog.text
+    assert hour_of(timezone.now()) == RejectedViewHourly.objects.get().hour

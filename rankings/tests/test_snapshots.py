@@ -1,0 +1,308 @@
+"""update_rankings: the lists it builds, their movement, and how they are written."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Article
+from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, SectionFactory
+from rankings import selectors
+from rankings.models import PageViewDaily, PageViewHourly, RankingEntry, RankingSnapshot
+from rankings.services import ranking_snapshots_update
+
+pytestmark = pytest.mark.django_db
+
+
+def _hour(delta: timedelta):
+    return (timezone.now() - delta).replace(minute=0, second=0, microsecond=0)
+
+
+def views(article, count, *, ago=timedelta(hours=1)):
+    """Record ``count`` counted views of ``article`` in the hour ``ago`` (adds to an existing bucket)."""
+    bucket, _ = PageViewHourly.objects.get_or_create(article=article, hour=_hour(ago))
+    bucket.views += count
+    bucket.save(update_fields=["views"])
+
+
+def current(window="24h", section=None):
+    """(article id, views, movement, previous_position) of the current list, by position."""
+    qs = RankingEntry.objects.filter(snapshot__is_current=True, snapshot__window=window)
+    qs = qs.filter(snapshot__section__isnull=True) if section is None else qs.filter(snapshot__section=section)
+    return list(qs.order_by("position").values_list("article_id", "views", "movement", "previous_position"))
+
+
+def ids(window="24h", section=None):
+    return [row[0] for row in current(window, section)]
+
+
+@pytest.fixture
+def politics():
+    return SectionFactory(name="Politics", slug="politics")
+
+
+@pytest.fixture
+def sports():
+    return SectionFactory(name="Sports", slug="sports")
+
+
+def test_site_and_section_lists_by_views(politics, sports):
+    a, b, c = (ArticleFactory(section=politics) for _ in range(3))
+    d = ArticleFactory(section=sports)
+    for article, count in ((a, 5), (b, 50), (c, 20), (d, 30)):
+        views(article, count)
+
+    result = ranking_snapshots_update()
+
+    assert ids() == [b.pk, d.pk, c.pk, a.pk]
+    assert ids(section=politics) == [b.pk, c.pk, a.pk]
+    assert ids(section=sports) == [d.pk]
+    assert [row[1] for row in current()] == [50, 30, 20, 5]
+    # Two windows, each site-wide plus one per section.
+    assert result.snapshots == 2 * 3
+    assert RankingSnapshot.objects.filter(is_current=True).count() == 6
+
+
+def test_only_top_stored_entries_are_kept(settings, politics):
+    settings.RANKINGS = {**settings.RANKINGS, "STORED_ENTRIES": 10}
+    articles = [ArticleFactory(section=politics) for _ in range(13)]
+    for n, article in enumerate(articles, start=1):
+        views(article, n)
+
+    ranking_snapshots_update()
+
+    assert ids() == [a.pk for a in reversed(articles)][:10]
+    assert [row[1] for row in current()] == list(range(13, 3, -1))
+
+
+def test_only_published_and_not_excluded_articles_rank(politics):
+    now = timezone.now()
+    visible = ArticleFactory(section=politics)
+    due_scheduled = ArticleFactory(
+        section=politics, status=Article.Status.SCHEDULED, published_at=now - timedelta(minutes=5)
+    )
+    hidden = [
+        ArticleFactory(section=politics, status=Article.Status.DRAFT, published_at=None),
+        ArticleFactory(section=politics, status=Article.Status.WITHDRAWN),
+        ArticleFactory(section=politics, status=Article.Status.SCHEDULED, published_at=now + timedelta(hours=2)),
+        ArticleFactory(section=politics, exclude_from_rankings=True),
+    ]
+    for article in [visible, due_scheduled, *hidden]:
+        views(article, 10 if article in hidden else 1)
+
+    ranking_snapshots_update()
+
+    assert set(ids()) == {visible.pk, due_scheduled.pk}
+    assert set(ids("7d", politics)) == {visible.pk, due_scheduled.pk}
+
+
+def test_windows_count_only_their_hours(politics):
+    recent = ArticleFactory(section=politics, published_at=timezone.now() - timedelta(days=5))
+    older = ArticleFactory(section=politics, published_at=timezone.now() - timedelta(days=5))
+    views(recent, 10, ago=timedelta(hours=2))
+    views(older, 25, ago=timedelta(hours=30))  # inside 7 days, outside 24 hours
+    views(older, 1000, ago=timedelta(days=9))  # outside both
+
+    ranking_snapshots_update()
+
+    assert current("24h") == [(recent.pk, 10, "new", None)]
+    assert [row[:2] for row in current("7d")] == [(older.pk, 25), (recent.pk, 10)]
+
+
+def test_ties_go_to_the_newer_article_then_the_higher_id(politics):
+    now = timezone.now()
+    old = ArticleFactory(section=politics, published_at=now - timedelta(hours=20))
+    new = ArticleFactory(section=politics, published_at=now - timedelta(hours=3))
+    same_time = now - timedelta(hours=10)
+    first = ArticleFactory(section=politics, published_at=same_time)
+    second = ArticleFactory(section=politics, published_at=same_time)
+    for article in (old, new, first, second):
+        views(article, 7)
+
+    ranking_snapshots_update()
+
+    assert ids() == [new.pk, second.pk, first.pk, old.pk]
+
+
+def test_optional_maximum_article_age_per_window(settings, politics):
+    settings.RANKINGS = {**settings.RANKINGS, "MAX_ARTICLE_AGE_DAYS": {"24h": 2, "7d": None}}
+    now = timezone.now()
+    fresh = ArticleFactory(section=politics, published_at=now - timedelta(days=1))
+    evergreen = ArticleFactory(section=politics, published_at=now - timedelta(days=10))
+    views(fresh, 3)
+    views(evergreen, 300)
+
+    ranking_snapshots_update()
+
+    assert ids("24h") == [fresh.pk]
+    assert ids("7d") == [evergreen.pk, fresh.pk]
+
+
+def test_entries_copy_display_headline_and_url(politics):
+    article = ArticleFactory(section=politics, headline="Harbour Reopens")
+    ArticleUpdateFactory(article=article)
+    ArticleUpdateFactory(article=article)
+    article.refresh_from_db()
+    assert article.update_count == 2
+    views(article, 4)
+
+    ranking_snapshots_update()
+
+    entry = RankingEntry.objects.get(snapshot__is_current=True, snapshot__window="24h", snapshot__section=None)
+    assert entry.headline == "Harbour Reopens (UPDATE 2)"
+    assert entry.url == article.get_absolute_url()
+    assert entry.snapshot.computed_at is not None
+
+
+def test_movement_against_the_previous_snapshot(politics):
+    a, b, c = (ArticleFactory(section=politics) for _ in range(3))
+    views(a, 30)
+    views(b, 20)
+    views(c, 10)
+    ranking_snapshots_update()
+    assert [row[2] for row in current()] == ["new", "new", "new"]
+
+    d = ArticleFactory(section=politics)
+    views(c, 25)  # c: 35, overtakes a and b
+    views(d, 31)  # new, second
+    ranking_snapshots_update()
+
+    assert current() == [
+        (c.pk, 35, "up", 3),
+        (d.pk, 31, "new", None),
+        (a.pk, 30, "down", 1),
+        (b.pk, 20, "down", 2),
+    ]
+
+
+def test_running_twice_gives_the_same_lists_all_same(politics, sports):
+    for n, section in enumerate([politics, sports, politics, sports, politics], start=1):
+        views(ArticleFactory(section=section), n * 3)
+    ranking_snapshots_update()
+    first = {(w, s): [row[:2] for row in current(w, s)] for w in ("24h", "7d") for s in (None, politics, sports)}
+
+    ranking_snapshots_update()
+
+    second = {(w, s): current(w, s) for w in ("24h", "7d") for s in (None, politics, sports)}
+    assert {key: [row[:2] for row in rows] for key, rows in second.items()} == first
+    assert {row[2] for rows in second.values() for row in rows} == {"same"}
+    # One current snapshot per window and scope; the previous run's are kept as history, not current.
+    assert RankingSnapshot.objects.filter(is_current=True).count() == 6
+    assert RankingSnapshot.objects.filter(is_current=False).count() == 6
+
+
+def test_sections_without_views_get_an_empty_current_snapshot(politics, sports):
+    views(ArticleFactory(section=politics), 5)
+
+    ranking_snapshots_update()
+
+    snapshot = RankingSnapshot.objects.get(is_current=True, window="24h", section=sports)
+    assert snapshot.entries.count() == 0
+
+
+def test_a_failed_write_leaves_the_previous_lists_current(politics, monkeypatch):
+    a = ArticleFactory(section=politics)
+    views(a, 5)
+    ranking_snapshots_update()
+    before = {(w, s): current(w, s) for w in ("24h", "7d") for s in (None, politics)}
+    snapshot_ids = set(RankingSnapshot.objects.filter(is_current=True).values_list("id", flat=True))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(RankingEntry.objects, "bulk_create", boom)
+    views(ArticleFactory(section=politics), 50)
+    with pytest.raises(RuntimeError):
+        ranking_snapshots_update()
+
+    assert set(RankingSnapshot.objects.filter(is_current=True).values_list("id", flat=True)) == snapshot_ids
+    assert {(w, s): current(w, s) for w in ("24h", "7d") for s in (None, politics)} == before
+    assert RankingSnapshot.objects.count() == len(snapshot_ids)
+
+
+def test_one_grouped_query_per_window_whatever_the_number_of_sections():
+    def run_with(section_count):
+        for _ in range(section_count):
+            section = SectionFactory()
+            for n in range(3):
+                views(ArticleFactory(section=section), n + 1)
+        with CaptureQueriesContext(connection) as ctx:
+            ranking_snapshots_update()
+        return [q["sql"] for q in ctx.captured_queries]
+
+    few = run_with(2)
+    many = run_with(6)  # 8 sections, 24 articles in all
+
+    assert len(many) == len(few)
+    grouped = [sql for sql in many if "SUM(" in sql.upper() and "GROUP BY" in sql.upper()]
+    assert len(grouped) == 2  # one per window (24h, 7d)
+    assert len(many) <= 12
+
+
+def test_old_history_is_deleted_but_current_snapshots_stay(politics):
+    views(ArticleFactory(section=politics), 5)
+    long_ago = timezone.now() - timedelta(days=5)
+    ranking_snapshots_update(now=long_ago)
+    ranking_snapshots_update(now=long_ago + timedelta(minutes=1))
+    assert RankingSnapshot.objects.filter(is_current=False).count() == 4
+
+    result = ranking_snapshots_update()
+
+    # Both old runs are past the 48-hour history (the second one just retired): all 8 go, with their entries.
+    assert result.snapshots_deleted == 8
+    assert set(RankingSnapshot.objects.values_list("is_current", flat=True)) == {True}
+    assert RankingSnapshot.objects.count() == 4
+    assert RankingEntry.objects.filter(snapshot__is_current=False).count() == 0
+    assert RankingEntry.objects.count() == 4  # one article, in 2 windows x (site + its section)
+
+
+def test_recent_history_is_kept(politics):
+    views(ArticleFactory(section=politics), 5)
+    ranking_snapshots_update(now=timezone.now() - timedelta(hours=3))
+
+    result = ranking_snapshots_update()
+
+    assert result.snapshots_deleted == 0
+    assert RankingSnapshot.objects.filter(is_current=False).count() == 4
+
+
+def test_window_longer_than_hourly_retention_adds_daily_rollups(settings, politics):
+    settings.RANKINGS = {**settings.RANKINGS, "WINDOWS": {"24h": 24, "30d": 30 * 24}, "HOURLY_RETENTION_DAYS": 7}
+    article = ArticleFactory(section=politics, published_at=timezone.now() - timedelta(days=25))
+    other = ArticleFactory(section=politics, published_at=timezone.now() - timedelta(days=25))
+    views(article, 4)
+    PageViewDaily.objects.create(article=article, day=(timezone.now() - timedelta(days=20)).date(), views=100)
+    PageViewDaily.objects.create(article=other, day=(timezone.now() - timedelta(days=40)).date(), views=999)
+
+    ranking_snapshots_update()
+
+    assert current("30d") == [(article.pk, 104, "new", None)]
+    assert current("24h") == [(article.pk, 4, "new", None)]
+
+
+def test_new_snapshots_reach_cached_lists(politics, django_capture_on_commit_callbacks):
+    a, b = ArticleFactory(section=politics), ArticleFactory(section=politics)
+    views(a, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        ranking_snapshots_update()
+    assert [e.article_id for e in selectors.ranking_access()] == [a.pk]  # now cached
+
+    views(b, 40)
+    assert [e.article_id for e in selectors.ranking_access()] == [a.pk]  # still the cached list
+    with django_capture_on_commit_callbacks(execute=True):
+        ranking_snapshots_update()
+
+    assert [e.article_id for e in selectors.ranking_access()] == [b.pk, a.pk]
+    assert [e.article_id for e in selectors.ranking_top_in_section(politics)] == [b.pk, a.pk]
+
+
+def test_command_reports_what_it_wrote(politics, capsys):
+    views(ArticleFactory(section=politics), 3)
+
+    call_command("update_rankings")
+
+    out = capsys.readouterr().out
+    assert "update_rankings: 4 snapshots, 4 entries" in out
