@@ -317,15 +317,18 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = [
+            "headline", "slug", "section", "dateline", "deck", "body", "authors", "lead_photo",
+            "lead_photo_caption", "tags", "status", "published_at", "exclude_from_rankings",
+        ]  # fmt: skip
         widgets = {"deck": forms.Textarea(attrs={"rows": 3}), "lead_photo_caption": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "published_at" in self.fields:
-            self.fields["published_at"].help_text = (
-                "Tokyo time (JST). Published: leave empty for now. Scheduled: a time in the future."
-            )
+            self.fields[
+                "published_at"
+            ].help_text = "Tokyo time (JST). Published: leave empty for now. Scheduled: a time in the future."
 
     def clean(self):
         cleaned = super().clean()
@@ -463,7 +466,9 @@ class ArticleAdmin(admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         for update in formset.save(commit=False):
             if update.pk is None:
-                services.article_update_add(article=form.instance, kind=update.kind, note=update.note, user=request.user)
+                services.article_update_add(
+                    article=form.instance, kind=update.kind, note=update.note, user=request.user
+                )
             else:
                 update.save()
         for update in formset.deleted_objects:
@@ -507,7 +512,7 @@ class ArticleAdmin(admin.ModelAdmin):
     # -- reader page and preview --------------------------------------------------------------------
 
     def view_on_site(self, obj):
-        """"View on site" only when readers can see the article; drafts get "Preview" instead."""
+        """ "View on site" only when readers can see the article; drafts get "Preview" instead."""
         return obj.get_absolute_url() if obj.is_visible() else None
 
     def _preview_url(self, obj) -> str:
@@ -588,15 +593,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        self._apply(
-            request, queryset, "Published", lambda a: services.article_publish(article=a, user=request.user)
-        )
+        self._apply(request, queryset, "Published", lambda a: services.article_publish(article=a, user=request.user))
 
     @admin.action(description="Withdraw from readers", permissions=["publish"])
     def withdraw(self, request, queryset):
-        self._apply(
-            request, queryset, "Withdrew", lambda a: services.article_withdraw(article=a, user=request.user)
-        )
+        self._apply(request, queryset, "Withdrew", lambda a: services.article_withdraw(article=a, user=request.user))
 
     @admin.action(description="Schedule…", permissions=["publish"])
     def schedule(self, request, queryset):

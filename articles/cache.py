@@ -1,24 +1,34 @@
 """Full-page cache bookkeeping: the page generation, its invalidation, and page lifetimes.
 
 The full-page cache itself is ``newsroom.middleware.PageCacheMiddleware``; this
-module owns what decides whether a stored page is still right:
+module owns what decides whether a stored page is still right.
 
-* **The generation.** One number in the cache (``GENERATION_KEY``) that every
-  stored page records. Anything that can change what a reader page shows
-  (an article, section, author, photo, update, tag, ranking) bumps it, which
-  makes every stored page stale at once in O(1), in every gunicorn worker,
-  without finding or deleting page keys. Receivers below bump it on
-  ``post_save``/``post_delete``/``m2m_changed`` of the content models.
+**The generation.** One number that every stored page records. Anything that
+can change what a reader page shows bumps it, which makes every stored page
+stale at once in O(1), in every gunicorn worker, without finding or deleting
+page keys. Where it lives:
 
-* **Other apps** (``rankings`` after writing new snapshots, a bulk
-  ``QuerySet.update()`` that sends no signals, an import) call
-  :func:`page_cache_invalidate` directly: it is the public API.
+* with a shared cache (Redis, production): in the cache, ``GENERATION_KEY``,
+  read in the same round trip as the page;
+* with the local-memory cache (SQLite mode), which every process has its own
+  copy of: in the modification time of a small file
+  (``page_cache_generation_file()``), so a save in one gunicorn worker or in a
+  management command still reaches every worker on the machine (one
+  ``stat()`` per request).
 
-* **Scheduled publication.** A scheduled article becomes visible at its
-  ``published_at`` without any write happening then, so no signal fires. A
-  page stored before that moment must therefore not outlive it:
-  :func:`page_cache_ttl` caps every page's lifetime at the next scheduled
-  publication time (itself cached, and recomputed when an article changes).
+**Who bumps it.** Receivers below, on ``post_save``/``post_delete`` of
+articles, sections, authors, photos, article updates, tags and tag links, and
+``m2m_changed`` of article authors and tags. Other code calls
+:func:`page_cache_invalidate`, the public API: ``rankings`` after writing new
+snapshots (the lists are on every page), a bulk ``QuerySet.update()`` that
+sends no signals, an import.
+
+**Scheduled publication.** A scheduled article becomes visible at its
+``published_at`` without any write happening then, so no signal fires. A page
+stored before that moment must therefore not outlive it: :func:`page_cache_ttl`
+caps every page's lifetime at the next publication time. That time is cached
+along with the generation it was computed under, so any article change
+(which bumps the generation) makes it recomputed.
 
 Every cache call here survives a cache outage (logged, then skipped for a few
 seconds): an editor's save must never fail because Redis is down.
@@ -26,12 +36,17 @@ seconds): an editor's save must never fail because Redis is down.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
@@ -44,8 +59,8 @@ GENERATION_KEY = "pagecache:generation"
 NEXT_DUE_KEY = "pagecache:next-due"
 # Key prefix of stored pages; the rest is a hash of the normalised URL.
 PAGE_KEY_PREFIX = "pagecache:page:"
-# How long the next publication time may be trusted without a recomputation.
-# Article saves delete it at once; this bounds the damage of a bulk
+# How long the next publication time may be trusted without a recomputation
+# even when the generation has not moved: bounds the damage of a bulk
 # ``QuerySet.update()`` that scheduled something without sending signals.
 NEXT_DUE_MAX_AGE = 60
 # After a cache error, leave the cache alone for this long (per process), so
@@ -56,7 +71,7 @@ _outage_until = 0.0
 
 
 def page_cache():
-    """The cache backend pages are stored in (the default cache: Redis in production)."""
+    """The cache backend pages are stored in (``PAGE_CACHE_ALIAS``, default: the default cache)."""
     return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
 
 
@@ -69,35 +84,91 @@ def page_cache_failed(operation: str, exc: Exception) -> None:
     """Log a cache error once and back off, so pages keep rendering without the cache."""
     global _outage_until
     if page_cache_available():
-        logger.warning("Page cache unavailable during %s (%s); bypassing it for %ss", operation, exc, OUTAGE_BACKOFF_SECONDS)
+        logger.warning(
+            "Page cache unavailable during %s (%s); bypassing it for %ss", operation, exc, OUTAGE_BACKOFF_SECONDS
+        )
     _outage_until = time.monotonic() + OUTAGE_BACKOFF_SECONDS
 
 
-def _fresh_generation() -> int:
-    # Time-based so that a generation recreated after the key was lost (a
-    # cache flush, an eviction) can never equal one that stored pages hold.
-    return time.time_ns() // 1000
+# --- The generation ---------------------------------------------------------------------------
 
 
-def page_cache_generation_init() -> int | None:
-    """Create the generation if it is missing and return the current one (None if the cache is down).
+def page_cache_generation_file() -> Path | None:
+    """Where the generation lives when the page cache is per process (local memory), else None.
 
-    Called before a page is rendered, never after: a page records the
-    generation read *before* its content was read from the database, so an
-    invalidation that lands during rendering leaves that page stale.
+    One file per database (``PAGE_CACHE_GENERATION_FILE`` overrides), so two
+    sites or a test run and a dev server on one machine do not share it. An
+    in-memory database (the SQLite test run) has no other process to tell.
     """
-    cache = page_cache()
+    if not isinstance(page_cache(), LocMemCache):
+        return None
+    configured = getattr(settings, "PAGE_CACHE_GENERATION_FILE", None)
+    if configured:
+        return Path(configured)
+    database = str(settings.DATABASES["default"].get("NAME", ""))
+    if not database or ":memory:" in database or "mode=memory" in database:
+        # No other process can see an in-memory database (tests): keep the generation in the cache.
+        return None
+    digest = hashlib.blake2b(database.encode(), digest_size=8).hexdigest()
+    return Path(tempfile.gettempdir()) / f"newsroom-pagecache-{digest}.generation"
+
+
+def _fresh_generation() -> int:
+    # Time-based so that a generation recreated after it was lost (a cache
+    # flush, an eviction, a cleaned /tmp) never equals one a stored page holds.
+    return time.time_ns()
+
+
+def page_cache_generation_read(path: Path) -> int | None:
+    """The file-kept generation (its modification time in ns), None when the file is missing."""
     try:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _file_bump(path: Path, *, only_if_missing: bool = False) -> None:
+    current = page_cache_generation_read(path)
+    if current is not None and only_if_missing:
+        return
+    if current is None:
+        path.touch(exist_ok=True)
+    stamp = max(_fresh_generation(), (current or 0) + 1)
+    os.utime(path, ns=(stamp, stamp))
+    if page_cache_generation_read(path) == current:
+        # A file system with coarse timestamps would swallow bumps: say so loudly.
+        logger.error("Page cache generation file %s did not change; set PAGE_CACHE_GENERATION_FILE elsewhere", path)
+
+
+def page_cache_generation(*, create: bool = False) -> int | None:
+    """The current generation; with ``create``, made first if missing. None if the cache is down.
+
+    The middleware calls this before a page is rendered, never after: a page
+    records the generation read *before* its content was read from the
+    database, so an invalidation that lands during rendering leaves it stale.
+    """
+    path = page_cache_generation_file()
+    try:
+        if path is not None:
+            if create:
+                _file_bump(path, only_if_missing=True)
+            return page_cache_generation_read(path)
+        cache = page_cache()
+        if create:
+            cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
         return cache.get(GENERATION_KEY)
     except Exception as exc:  # noqa: BLE001 - any cache failure must leave pages working
-        page_cache_failed("generation init", exc)
+        page_cache_failed("generation read", exc)
         return None
 
 
 def _bump() -> None:
-    cache = page_cache()
+    path = page_cache_generation_file()
     try:
+        if path is not None:
+            _file_bump(path)
+            return
+        cache = page_cache()
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:
@@ -112,7 +183,7 @@ def page_cache_invalidate() -> None:
 
     The public way for any code (``rankings`` after new snapshots, a bulk
     update, an import) to say "what readers see has changed". O(1): one
-    atomic increment, whatever the number of stored pages.
+    atomic increment (or one file timestamp), whatever the number of pages.
 
     Why twice: the immediate bump is for code outside transactions and for
     tests; the bump on commit closes the race where a reader renders the
@@ -124,18 +195,7 @@ def page_cache_invalidate() -> None:
         transaction.on_commit(_bump)
 
 
-def _forget_next_due() -> None:
-    try:
-        page_cache().delete(NEXT_DUE_KEY)
-    except Exception as exc:  # noqa: BLE001
-        page_cache_failed("next publication reset", exc)
-
-
-def page_cache_next_due_reset() -> None:
-    """Forget the cached next publication time (an article's status or time may have changed)."""
-    _forget_next_due()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_forget_next_due)
+# --- Page lifetimes -----------------------------------------------------------------------------
 
 
 def article_next_publication(*, now: float) -> float:
@@ -156,44 +216,45 @@ def article_next_publication(*, now: float) -> float:
     return moment.timestamp() if moment else 0.0
 
 
-def page_cache_ttl(*, now: float | None = None, next_due: float | None = None) -> int:
+def page_cache_ttl(*, now: float | None = None, generation: int | None = None, next_due=None) -> int:
     """Seconds a page rendered now may be stored: ``PAGE_CACHE_SECONDS``, capped before the next publication.
 
-    ``next_due`` is the cached next publication time when the caller already
-    fetched it (the middleware reads it with the page in one round trip);
-    None means "look it up". Returns 0 when the page must not be stored at
-    all (a publication is due within the second).
+    ``generation`` and ``next_due`` (the cached ``(generation, time)`` pair)
+    are passed by the middleware, which read them with the page in one
+    round trip; left out, they are looked up. Returns 0 when the page must
+    not be stored at all (a publication is due within the second).
     """
     now = time.time() if now is None else now
-    if next_due is None or (next_due and next_due <= now):
-        next_due = article_next_publication(now=now)
+    if generation is None:
+        generation = page_cache_generation()
+    if next_due is None:
         try:
-            page_cache().set(NEXT_DUE_KEY, next_due, timeout=NEXT_DUE_MAX_AGE)
+            next_due = page_cache().get(NEXT_DUE_KEY)
+        except Exception as exc:  # noqa: BLE001
+            page_cache_failed("next publication read", exc)
+    due = next_due[1] if next_due and next_due[0] == generation else None
+    if due is None or (due and due <= now):
+        due = article_next_publication(now=now)
+        try:
+            page_cache().set(NEXT_DUE_KEY, (generation, due), timeout=NEXT_DUE_MAX_AGE)
         except Exception as exc:  # noqa: BLE001
             page_cache_failed("next publication store", exc)
     ttl = int(settings.PAGE_CACHE_SECONDS)
-    if next_due:
+    if due:
         # Floor: a page must expire at or before the publication, never after.
-        ttl = min(ttl, int(next_due - now))
+        ttl = min(ttl, int(due - now))
     return max(ttl, 0)
 
 
 # --- Receivers -------------------------------------------------------------------------------
-# Connected by ArticlesConfig.ready() importing this module. Each is O(1).
+# Connected by ArticlesConfig.ready() through connect_receivers(). Each is O(1).
 
-_CONTENT_MODELS = (Section, Author, Photo, ArticleUpdate, TaggedArticle, Tag)
+_CONTENT_MODELS = (Article, Section, Author, Photo, ArticleUpdate, TaggedArticle, Tag)
 
 
 def _content_changed(sender, **kwargs):
-    if kwargs.get("raw"):  # loaddata: the cache is cleared separately if at all
+    if kwargs.get("raw"):  # loaddata of fixtures: nothing is being served from them yet
         return
-    page_cache_invalidate()
-
-
-def _article_changed(sender, **kwargs):
-    if kwargs.get("raw"):
-        return
-    page_cache_next_due_reset()
     page_cache_invalidate()
 
 
@@ -204,15 +265,12 @@ def _relation_changed(sender, action, **kwargs):
 
 def connect_receivers() -> None:
     """Connect the invalidation receivers (idempotent thanks to dispatch_uid)."""
-    for signal in (post_save, post_delete):
-        signal.connect(_article_changed, sender=Article, dispatch_uid=f"pagecache_article_{signal is post_save}")
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
         for model in _CONTENT_MODELS:
-            signal.connect(
-                _content_changed,
-                sender=model,
-                dispatch_uid=f"pagecache_{model._meta.label_lower}_{signal is post_save}",
-            )
+            signal.connect(_content_changed, sender=model, dispatch_uid=f"pagecache_{name}_{model._meta.label_lower}")
     # Authors and tags attached to or removed from an article. Taggit sends
     # m2m_changed with its through model (TaggedArticle) as sender.
     for through in {Article.authors.through, Article.tags.through}:
-        m2m_changed.connect(_relation_changed, sender=through, dispatch_uid=f"pagecache_m2m_{through._meta.label_lower}")
+        m2m_changed.connect(
+            _relation_changed, sender=through, dispatch_uid=f"pagecache_m2m_{through._meta.label_lower}"
+        )

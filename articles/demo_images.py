@@ -447,3 +447,35 @@ def scene_render(scene: Scene, *, size=(WIDTH, HEIGHT), quality: int = 82) -> Re
         focal_x=focal[0],
         focal_y=focal[1],
     )
+
+
+# --- Worker entry point ---------------------------------------------------------------------------
+# Lives here, in a module that needs no Django app registry, so ``seed_demo`` can run it in
+# freshly spawned worker processes.
+
+
+@dataclass
+class PhotoJob:
+    key: str
+    scene: str
+    focal: tuple[float, float] | None
+    size: tuple[int, int]
+
+
+@dataclass
+class PhotoResult:
+    key: str
+    jpeg: bytes
+    alt_text: str
+    focal_x: float
+    focal_y: float
+    rendered: object  # articles.photos.RenderedSet
+
+
+def photo_job_render(job: PhotoJob) -> PhotoResult:
+    """Draw one scene and make its renditions in memory (no database, no storage)."""
+    from articles.photos import renditions_render  # settings only; no models
+
+    picture = scene_render(Scene(kind=job.scene, seed=job.key, focal=job.focal), size=job.size)
+    rendered = renditions_render(io.BytesIO(picture.jpeg), focal_x=picture.focal_x, focal_y=picture.focal_y)
+    return PhotoResult(job.key, picture.jpeg, picture.alt_text, picture.focal_x, picture.focal_y, rendered)

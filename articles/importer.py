@@ -52,6 +52,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from articles.models import Article, Author, Photo, Section
+from articles.photos import files_delete, renditions_file_names, validate_image_upload
 from articles.sanitize import sanitize_body
 
 logger = logging.getLogger(__name__)
@@ -176,31 +177,13 @@ def _section_lookup(value: str) -> Section | None:
 
 
 def _photo_validate(file: File) -> None:
-    """Validate an image exactly as an editor's upload is validated."""
-    try:
-        from articles.photos import validate_image_upload
-    except ImportError:  # pragma: no cover - the photos module is part of the project
-        validate_image_upload = _validate_image_fallback
+    """Validate an image exactly as an editor's upload is validated (before anything is written)."""
     try:
         validate_image_upload(file)
     except ValidationError as exc:
         raise ImportRecordError(f"'photo' is not a usable image: {' '.join(exc.messages)}") from None
     finally:
         file.seek(0)
-
-
-def _validate_image_fallback(file) -> None:
-    from PIL import Image
-
-    try:
-        with Image.open(file) as image:
-            if image.format not in {"JPEG", "PNG", "WEBP"}:
-                raise ValidationError(f"{image.format} images are not accepted")
-            if image.width * image.height > settings.PHOTO_MAX_PIXELS:
-                raise ValidationError("the image has too many pixels")
-            image.load()
-    except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValidationError(f"cannot read the image ({exc})") from None
 
 
 def _photo_source(record: dict, *, base_dir: Path) -> PhotoSource:
@@ -361,45 +344,19 @@ def _photo_is_imported(photo: Photo) -> bool:
 
 def photo_files(photo: Photo) -> list[str]:
     """Storage names of a photo's original and renditions (for clean-up)."""
-    names = [photo.image.name] if photo.image else []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, str) and "/" in value and not value.startswith(("http:", "https:", "/")):
-            names.append(value)
-
-    walk(photo.renditions)
-    return names
-
-
-def _storage_delete(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:  # pragma: no cover - already gone is fine
-            logger.warning("could not delete %s", name)
+    return ([photo.image.name] if photo.image else []) + renditions_file_names(photo.renditions)
 
 
 def _photo_create(source: PhotoSource) -> Photo:
-    from articles import services
+    from articles.services import photo_create  # services imports this module lazily
 
     with source.path.open("rb") as handle:
-        image = File(handle, name=source.upload_name)
-        if hasattr(services, "photo_create"):
-            return services.photo_create(
-                image=image, caption=source.caption, credit=source.credit, alt_text=source.alt_text
-            )
-        photo = Photo(caption=source.caption, credit=source.credit, alt_text=source.alt_text)  # pragma: no cover
-        photo.image.save(source.upload_name, image, save=False)  # pragma: no cover
-        photo.save()  # pragma: no cover
-        return photo  # pragma: no cover
+        return photo_create(
+            image=File(handle, name=source.upload_name),
+            caption=source.caption,
+            credit=source.credit,
+            alt_text=source.alt_text,
+        )
 
 
 class _Rollback(Exception):
@@ -422,9 +379,9 @@ def record_apply(parsed: ParsedRecord, *, dry_run: bool = False, now: datetime |
             if dry_run:
                 raise _Rollback
     except _Rollback:
-        _storage_delete(written)
+        files_delete(written)
     except BaseException:
-        _storage_delete(written)
+        files_delete(written)
         raise
     return result
 
@@ -510,11 +467,9 @@ def _apply(parsed: ParsedRecord, *, now, written: list[str]) -> tuple[Article, s
         article.save(update_fields=["lead_photo", "modified_at"])
     replaced = old_photo if (old_photo is not None and article.lead_photo_id != old_photo.pk) else None
     if replaced is not None and _photo_is_imported(replaced) and not replaced.articles.exists():
-        # The import brought the old picture and nothing else shows it: drop it, and its
-        # files once the change is committed. Editors' own photos are never deleted.
-        files = photo_files(replaced)
+        # The import brought the old picture and nothing else shows it: drop it (its files
+        # go once the change commits, see articles.receivers). Editors' own photos stay.
         replaced.delete()
-        transaction.on_commit(lambda: _storage_delete(files))
     return article, CREATED if created else UPDATED
 
 

@@ -113,7 +113,7 @@ def _pixel_limit_error(width: int, height: int) -> ValidationError:
         "The image is %(width)s × %(height)s pixels (%(mp)s megapixels); the limit is %(limit)s megapixels. "
         "Resize it before uploading.",
         code="too_many_pixels",
-        params={"width": width, "height": height, "mp": round(width * height / 1e6, 1), "limit": limit // 1_000_000},
+        params={"width": width, "height": height, "mp": round(width * height / 1e6, 1), "limit": f"{limit / 1e6:g}"},
     )
 
 
@@ -166,7 +166,7 @@ def validate_image_upload(file: IO[bytes]) -> str:
         raise ValidationError(
             "The image has too many pixels to process safely (limit: %(limit)s megapixels).",
             code="too_many_pixels",
-            params={"limit": settings.PHOTO_MAX_PIXELS // 1_000_000},
+            params={"limit": f"{settings.PHOTO_MAX_PIXELS / 1e6:g}"},
         ) from exc
     except UnidentifiedImageError as exc:
         raise ValidationError(

@@ -50,9 +50,14 @@ def article_publish_due_scheduled(*, now=None) -> int:
         ids = list(due.values_list("id", flat=True))
         if not ids:
             return 0
-        return Article.objects.filter(pk__in=ids, status=Article.Status.SCHEDULED).update(
+        flipped = Article.objects.filter(pk__in=ids, status=Article.Status.SCHEDULED).update(
             status=Article.Status.PUBLISHED, modified_at=now
         )
+        if flipped:
+            from articles.cache import page_cache_invalidate  # a bulk UPDATE sends no save signals
+
+            page_cache_invalidate()
+        return flipped
 
 
 def article_import_record(
@@ -348,3 +353,14 @@ def article_update_add(*, article: Article, kind: str, note: str, user) -> Artic
     update = ArticleUpdate.objects.create(article=article, kind=kind, note=note, created_by=user)
     article.refresh_from_db(fields=["update_count", "last_updated_at"])
     return update
+
+
+def demo_newsroom_seed(*, reset: bool = False, workers: int | None = None, photo_size: tuple[int, int] | None = None):
+    """Create the demo newsroom idempotently (``reset`` deletes demo content first); see ``articles.demo``.
+
+    Returns an ``articles.demo.DemoSeedReport``. Sends ``articles.signals.demo_seeded``
+    with the articles this run created. ``photo_size`` defaults to 1600x900.
+    """
+    from articles import demo  # heavy (content, image drawing); only the command needs it
+
+    return demo.demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size or demo.PHOTO_SIZE)

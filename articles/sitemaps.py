@@ -151,6 +151,7 @@ class TagSitemap(_JstSitemap):
         published = Article.objects.published().values("pk")
         return (
             Tag.objects.filter(articles_taggedarticle_items__content_object__in=published)
+            .exclude(slug="")  # no tag page to link to
             .annotate(latest=Max("articles_taggedarticle_items__content_object__published_at"))
             .order_by("name", "pk")
         )
@@ -202,12 +203,17 @@ SITEMAPS = {
 
 def sitemap_index(request):
     """``/sitemap.xml``: the index of the sitemaps in ``SITEMAPS``."""
-    return sitemap_views.index(
+    response = sitemap_views.index(
         request,
         SITEMAPS,
         template_name="articles/feeds/sitemap_index.xml",
         sitemap_url_name="syndication:sitemap_section",
     )
+    # Same W3C datetime as the entries (Tokyo time, to the second).
+    response.context_data["sitemaps"] = [
+        {"location": item.location, "lastmod_iso": iso_jst(item.last_mod)} for item in response.context_data["sitemaps"]
+    ]
+    return response
 
 
 def sitemap_section(request, section):

@@ -21,11 +21,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Photo
-
-try:  # The photos work provides stored, EXIF-free crops around the focal point.
-    from articles.photos import photo_crop as _photo_crop
-except ImportError:  # pragma: no cover - only until articles.photos lands
-    _photo_crop = None
+from articles.photos import photo_crop, photo_display_size
 
 # The crops structured data and social cards ask for, widest first (Google
 # recommends offering 16:9, 4:3 and 1:1 for NewsArticle images).
@@ -119,12 +115,12 @@ def photo_image(photo: Photo | None, ratio: str = "16x9") -> ImageRef | None:
     """
     if photo is None or not photo.image:
         return None
-    if _photo_crop is not None:
-        crop = _photo_crop(photo, ratio)
-        if crop:
-            name = crop.get("name") or _crop_storage_name(photo, ratio)
-            return ImageRef(url=crop["url"], width=crop.get("width"), height=crop.get("height"), name=name)
-    return ImageRef(url=photo.image.url, width=photo.width, height=photo.height, name=photo.image.name)
+    crop = photo_crop(photo, ratio)  # stored, EXIF-free, around the focal point
+    if crop:
+        name = crop.get("name") or _crop_storage_name(photo, ratio)
+        return ImageRef(url=crop["url"], width=crop.get("width"), height=crop.get("height"), name=name)
+    width, height = photo_display_size(photo)
+    return ImageRef(url=photo.image.url, width=width, height=height, name=photo.image.name)
 
 
 def article_images(article: Article) -> list[ImageRef]:
@@ -204,6 +200,8 @@ def article_json_ld(*, article: Article, base_url: str) -> dict:
         "isAccessibleForFree": True,
         "inLanguage": "en",
     }
+    if article.published_at is None:  # a draft in the staff preview
+        del data["datePublished"], data["dateModified"]
     if article.deck:
         data["description"] = article.deck
     images = article_images(article)

@@ -22,7 +22,8 @@ marked ``private, no-cache`` so no shared cache keeps what they saw.
 Keys: scheme + validated host + path + normalised query string (pairs sorted
 by name, tracking parameters such as ``utm_*``/``fbclid`` dropped, parsed as
 Django parses them), hashed. A page is fresh while its recorded generation
-equals the current one (see ``articles.cache``) and its lifetime, capped
+equals the current one (see ``articles.cache``: in the cache with Redis, a
+file's timestamp with the per-process local-memory cache) and its lifetime, capped
 before the next scheduled publication, has not run out.
 
 Settings: ``PAGE_CACHE_ENABLED`` (env ``NEWSROOM_PAGE_CACHE``; off = plain
@@ -50,7 +51,9 @@ from articles.cache import (
     page_cache,
     page_cache_available,
     page_cache_failed,
-    page_cache_generation_init,
+    page_cache_generation,
+    page_cache_generation_file,
+    page_cache_generation_read,
     page_cache_ttl,
 )
 
@@ -59,7 +62,9 @@ DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/healthz", "/static/", "/
 MAX_QUERY_LENGTH = 512
 CACHEABLE_STATUSES = frozenset({200, 301})
 # Parameters added by campaigns and ad networks; pages never read them.
-TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid"})
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid"}
+)
 # Headers replaced per response rather than replayed from the stored copy.
 NOT_STORED_HEADERS = frozenset({"cache-control", "etag", "expires", "x-cache", "set-cookie", "vary"})
 # Headers a 304 repeats (RFC 9110 section 15.4.5), besides our own.
@@ -108,6 +113,8 @@ class PageCacheMiddleware:
         self.browser_seconds = int(getattr(settings, "PAGE_CACHE_BROWSER_SECONDS", 60))
         self.personal_cookies = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
         self.cache = page_cache()
+        # Local-memory cache: the generation is a file's timestamp (see articles.cache).
+        self.generation_file = page_cache_generation_file()
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.excluded):
@@ -124,18 +131,22 @@ class PageCacheMiddleware:
             return self.get_response(request)
 
         try:
-            found = self.cache.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
+            if self.generation_file is None:
+                found = self.cache.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
+                generation = found.get(GENERATION_KEY)
+            else:
+                found = self.cache.get_many((key, NEXT_DUE_KEY))
+                generation = page_cache_generation_read(self.generation_file)
         except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
             page_cache_failed("page lookup", exc)
             return self.get_response(request)
-        generation = found.get(GENERATION_KEY)
         entry = found.get(key)
         now = time.time()
         if entry is not None and generation is not None and entry[0] == generation and entry[1] > now:
             return self.replay(request, entry, now)
 
         if generation is None:
-            generation = page_cache_generation_init()
+            generation = page_cache_generation(create=True)
         response = self.get_response(request)
         response["X-Cache"] = "miss"
         if generation is None or request.method != "GET" or not response_is_storable(response):
@@ -179,7 +190,7 @@ class PageCacheMiddleware:
 
     def store(self, request, response, key, generation, next_due):
         now = time.time()
-        ttl = page_cache_ttl(now=now, next_due=next_due)
+        ttl = page_cache_ttl(now=now, generation=generation, next_due=next_due)
         if ttl <= 0:
             # A scheduled article goes live within the second: nobody may keep this copy.
             response["Cache-Control"] = "public, no-cache"

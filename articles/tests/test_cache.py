@@ -15,7 +15,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import cache as page_cache_state
-from articles.cache import NEXT_DUE_KEY, page_cache_invalidate, page_cache_ttl
+from articles.cache import NEXT_DUE_KEY, page_cache_generation, page_cache_invalidate, page_cache_ttl
 from articles.models import Article
 from articles.tests.factories import (
     ArticleFactory,
@@ -210,16 +210,24 @@ def test_public_invalidate_function_is_what_other_apps_call(client, article):
     assert client.get("/")["X-Cache"] == "miss"
 
 
-def test_invalidation_from_another_process_reaches_this_one(client, article):
-    """What several gunicorn workers rely on: the generation lives in the shared cache (Redis)."""
-    from django.conf import settings
+def test_invalidation_from_another_process_reaches_this_one(client, article, settings, tmp_path):
+    """What several gunicorn workers and management commands rely on.
 
-    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
-        pytest.skip("local-memory cache is per process; the Redis leg runs this")
+    With Redis the generation lives in Redis; with the per-process local-memory
+    cache it is a file's timestamp. Either way another process's change counts.
+    """
+    if "locmem" in settings.CACHES["default"]["BACKEND"]:
+        # The test database is in memory, which no other process could share; a real one uses a file.
+        settings.PAGE_CACHE_GENERATION_FILE = str(tmp_path / "pages.generation")
+    path = page_cache_state.page_cache_generation_file()
     _filled(client, "/")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
-    code = "import django; django.setup(); from articles.cache import page_cache_invalidate; page_cache_invalidate()"
-    subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60)
+    code = (
+        "import sys, django; django.setup(); from django.conf import settings;"
+        "settings.PAGE_CACHE_GENERATION_FILE = sys.argv[1] or None;"
+        "from articles.cache import page_cache_invalidate; page_cache_invalidate()"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path or "")], cwd=BASE_DIR, env=env, check=True, timeout=60)
     assert client.get("/")["X-Cache"] == "miss"
 
 
@@ -251,9 +259,10 @@ def test_ttl_never_outlives_the_next_publication(settings):
 def test_scheduling_an_article_resets_the_cached_next_publication(settings):
     settings.PAGE_CACHE_SECONDS = 300
     assert page_cache_ttl() == 300
-    assert cache.get(NEXT_DUE_KEY) == 0.0  # "nothing scheduled" is remembered
+    # "Nothing scheduled" is remembered, with the generation it was computed under.
+    assert cache.get(NEXT_DUE_KEY) == (page_cache_generation(), 0.0)
     scheduled = ArticleFactory(status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(seconds=40))
-    assert cache.get(NEXT_DUE_KEY) is None
+    assert cache.get(NEXT_DUE_KEY)[0] != page_cache_generation()
     assert page_cache_ttl() <= 40
     scheduled.published_at = timezone.now() + timedelta(seconds=20)
     scheduled.save()

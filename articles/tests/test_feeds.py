@@ -143,6 +143,7 @@ def test_atom_entry_fields(client):
     assert entry.authors == [{"name": "Aiko Tanaka", "href": "http://testserver/author/aiko-tanaka/"}]
     assert entry.published_parsed == published.utctimetuple()
     assert entry.updated_parsed == update.created_at.utctimetuple()
+    assert entry.updated == timezone.localtime(update.created_at).replace(microsecond=0).isoformat()
     assert entry.updated.endswith("+09:00")
     assert entry.id.endswith(f":article:{article.pk}")
     assert [tag.term for tag in entry.tags] == ["Telecoms"]
@@ -159,6 +160,13 @@ def test_guid_is_stable_across_slug_changes_updates_and_hosts(client, settings):
     ArticleFactory()
     guids = [entry.guid for entry in parse(client, "/feed/")[1].entries]
     assert len(set(guids)) == 2
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/atom/"])
+def test_an_empty_site_has_an_empty_feed(client, url):
+    _, feed = parse(client, url)
+    assert feed.entries == []
+    assert feed.feed.title == "The Newsroom"
 
 
 def test_lead_photo_crop_is_the_enclosure_and_media_content(client):
@@ -296,7 +304,7 @@ def test_hostile_headline_is_escaped_and_feed_still_parses(client, url):
 
 def test_control_characters_never_break_the_feed(client):
     photo = with_crops(PhotoFactory(caption="Bell\x07 rings", credit="Desk\x1b"))
-    author = AuthorFactory(name="Nul\x00 Name")
+    author = AuthorFactory(name="Ctrl\x02 Name")
     ArticleFactory(headline="Tab\tand\x0cform feed", lead_photo=photo, authors=[author], tags=["x\x01y"])
     for url in ("/feed/", "/atom/"):
         _, feed = parse(client, url)

@@ -20,7 +20,7 @@ from articles.tests.factories import ArticleFactory, AuthorFactory, SectionFacto
 pytestmark = pytest.mark.django_db
 
 
-def write_image(path, *, size=(800, 450), color=(200, 120, 40), fmt="JPEG"):
+def write_image(path, *, size=(480, 270), color=(200, 120, 40), fmt="JPEG"):
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, color).save(path, format=fmt)
     return path
@@ -87,7 +87,7 @@ def test_creates_articles_with_authors_tags_photo_and_utc_time(tmp_path, society
     assert sorted(article.tags.names()) == ["Infrastructure", "Kobe"]
     photo = article.lead_photo
     assert (photo.caption, photo.credit, photo.alt_text) == ("The bridge at dawn.", "Aki Mori", "A steel bridge")
-    assert (photo.width, photo.height) == (800, 450)
+    assert (photo.width, photo.height) == (480, 270)
     assert default_storage.exists(photo.image.name)
 
 

@@ -93,8 +93,10 @@ def test_crop_box_is_the_largest_box_of_the_ratio_around_the_focal_point():
 def test_renditions_apply_exif_orientation_and_strip_every_metadata():
     data = files.camera_jpeg(files.halves((400, 200)), orientation=6)
     source = Image.open(io.BytesIO(data))
-    assert source.getexif()[0x0112] == 6 and source.getexif().get_ifd(0x8825)  # the test file really carries them
-    assert "icc_profile" in source.info and "xmp" in source.info
+    assert source.getexif()[0x0112] == 6
+    assert source.getexif().get_ifd(0x8825)
+    assert "icc_profile" in source.info
+    assert "xmp" in source.info
 
     rendered = renditions_render(io.BytesIO(data))
 
@@ -220,7 +222,8 @@ def test_rotated_camera_photo_gets_displayed_size_and_clean_files():
     assert photo_display_size(photo) == (200, 400)
     for name in renditions_file_names(photo.renditions):
         data = stored_bytes(name)
-        assert files.CAMERA_MAKE.encode() not in data and b"Exif\x00\x00" not in data
+        assert files.CAMERA_MAKE.encode() not in data
+        assert b"Exif\x00\x00" not in data
         assert len(open_stored(name).getexif()) == 0
 
 
@@ -309,9 +312,7 @@ def test_delete_removes_renditions_and_original(settings, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         photo.delete()
     assert media_files(settings) == []
-    assert not (Path(settings.MEDIA_ROOT) / "renditions" / "1").exists() or not any(
-        (Path(settings.MEDIA_ROOT) / "renditions").rglob("*")
-    )
+    assert not any((Path(settings.MEDIA_ROOT) / "renditions").rglob("*"))  # no empty folders left either
 
 
 # --- Nothing half-saved -----------------------------------------------------------------------------

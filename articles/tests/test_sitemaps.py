@@ -1,5 +1,6 @@
 """Sitemaps (index, articles with images, sections, tags), the Google News sitemap and robots.txt."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -47,8 +48,10 @@ def test_index_lists_every_sitemap_with_absolute_urls(client):
         "http://testserver/sitemap-sections.xml",
         "http://testserver/sitemap-tags.xml",
     ]
-    for lastmod in root.findall("sm:sitemap/sm:lastmod", NS):
-        assert lastmod.text.endswith("+09:00")
+    lastmods = [el.text for el in root.findall("sm:sitemap/sm:lastmod", NS)]
+    assert len(lastmods) == 4
+    for lastmod in lastmods:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00", lastmod), lastmod
     for url in listed:
         get_xml(client, url.removeprefix("http://testserver"))
 
@@ -165,7 +168,7 @@ def test_news_sitemap_caps_at_one_thousand_newest(client):
 
 
 def test_hostile_and_control_characters_stay_well_formed(client):
-    photo = PhotoFactory(caption="<script>alert(1)</script>\x0b & more", alt_text="a\x00b")
+    photo = PhotoFactory(caption="<script>alert(1)</script>\x0b & more", alt_text="a\x02b")
     ArticleFactory(headline="</script><script>alert(1)</script>\x1f", lead_photo=photo)
     response, root = get_xml(client, "/sitemap-articles.xml")
     assert b"<script>" not in response.content
@@ -223,3 +226,11 @@ def test_queries_do_not_grow(client, django_assert_num_queries, settings, url, q
     with django_assert_num_queries(queries):
         _, root = get_xml(client, url)
     assert url == "/sitemap.xml" or len(root) > one
+
+
+@pytest.mark.parametrize(
+    "url", ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-articles.xml", "/sitemap-tags.xml", "/sitemap-news.xml"]
+)
+def test_an_empty_site_still_answers(client, url):
+    _, root = get_xml(client, url)
+    assert root.tag.startswith(f"{{{SITEMAP_NS}}}")

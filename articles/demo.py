@@ -1,0 +1,322 @@
+"""The demo newsroom: sections, bylines, stories with photos, updates and tags (``seed_demo``).
+
+The text lives in ``articles.demo_content`` and the pictures are drawn by
+``articles.demo_images``. Everything is keyed on stable identifiers, so seeding is
+idempotent: sections and authors by slug, articles by ``external_id = "demo:<key>"``.
+A second run creates nothing and changes nothing; ``reset`` deletes the demo content
+first (only what the demo made: articles whose external id starts with ``demo:``, their
+photos, then demo sections, authors and tags that nothing else uses).
+
+Speed: rendering each photo's renditions (several widths in WebP and JPEG, three crops)
+costs far more than everything else, so photos are drawn and rendered in worker
+processes before the single database transaction, and stored from the main process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles import demo_content, photos
+from articles.demo_images import PhotoJob, PhotoResult, photo_job_render
+from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.signals import demo_seeded
+
+logger = logging.getLogger(__name__)
+
+EXTERNAL_ID_PREFIX = "demo:"
+PHOTO_SIZE = (1600, 900)
+
+
+@dataclass
+class DemoSeedReport:
+    """What one ``demo_newsroom_seed`` run did."""
+
+    sections_created: int = 0
+    authors_created: int = 0
+    articles_created: int = 0
+    articles_existing: int = 0
+    photos_created: int = 0
+    updates_created: int = 0
+    tags_used: int = 0
+    deleted: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.sections_created or self.authors_created or self.articles_created or self.deleted)
+
+
+# --- Photos: drawn and rendered off the main process ---------------------------------------------
+
+
+def _photos_render_all(jobs: list[PhotoJob], *, workers: int) -> dict[str, PhotoResult]:
+    if workers <= 1 or len(jobs) < 4:
+        return {job.key: photo_job_render(job) for job in jobs}
+    try:
+        # "spawn": a clean interpreter per worker; forking a process that may hold
+        # threads (a live test server, a Redis pool) can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return {result.key: result for result in pool.map(photo_job_render, jobs, chunksize=2)}
+    except (OSError, RuntimeError) as exc:  # no process support here: do it in-process
+        logger.warning("demo photos: worker processes unavailable (%s); rendering in-process", exc)
+        return {job.key: photo_job_render(job) for job in jobs}
+
+
+def _photo_store(result: PhotoResult, *, caption: str, credit: str, written: list[str]) -> Photo:
+    """Store a pre-rendered photo: original, row, renditions, as ``photo_create`` would.
+
+    Mirrors ``articles.photos.renditions_store`` for a set rendered elsewhere; the row is
+    inserted with ``bulk_create`` so the post_save receiver does not render it all again.
+    If the result is not what the photos module considers fresh (its layout changed),
+    the renditions are rebuilt the ordinary way.
+    """
+    image_field = Photo._meta.get_field("image")
+    name = default_storage.save(image_field.generate_filename(None, f"demo-{result.key}.jpg"), ContentFile(result.jpeg))
+    written.append(name)
+    photo = Photo(
+        image=name,
+        caption=caption,
+        credit=credit,
+        alt_text=result.alt_text,
+        focal_x=result.focal_x,
+        focal_y=result.focal_y,
+        width=result.rendered.width,
+        height=result.rendered.height,
+    )
+    (photo,) = Photo.objects.bulk_create([photo])
+    version = photos.renditions_version(name=name, focal_x=result.focal_x, focal_y=result.focal_y)
+    folder = f"{photos.RENDITIONS_DIR}/{photo.pk}/{version}"
+
+    def put(item: photos.RenderedFile) -> dict:
+        stored = default_storage.save(f"{folder}/{item.filename}", ContentFile(item.content))
+        written.append(stored)
+        return {"name": stored, "width": item.width, "height": item.height}
+
+    rendered = result.rendered
+    photo.renditions = {
+        "shape": photos.RENDITIONS_SHAPE,
+        "source": {"name": name, "focal_x": float(result.focal_x), "focal_y": float(result.focal_y)},
+        "width": rendered.width,
+        "height": rendered.height,
+        "widths": {fmt: [put(item) for item in files] for fmt, files in rendered.widths.items()},
+        "crops": {key: put(item) for key, item in rendered.crops.items()},
+    }
+    if photos.renditions_stale(photo):  # pragma: no cover - only if the photos module's layout moved on
+        photo.renditions = {}
+        Photo.objects.filter(pk=photo.pk).update(renditions={})
+        from articles.services import photo_renditions_build
+
+        photo_renditions_build(photo=photo)
+    else:
+        Photo.objects.filter(pk=photo.pk).update(renditions=photo.renditions)
+    return photo
+
+
+# --- Seeding ---------------------------------------------------------------------------------------
+
+
+def _stable_int(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+
+
+def _published_at(spec: dict, now: datetime) -> datetime | None:
+    if spec["ago"] is None:
+        return None
+    # A stable few minutes off the hour, so times look like a newsroom's and not a grid.
+    minutes = _stable_int(spec["key"]) % 50
+    return (now - timedelta(hours=spec["ago"], minutes=minutes)).replace(second=0, microsecond=0)
+
+
+def _body_html(paragraphs: list[str]) -> str:
+    from django.utils.html import escape
+
+    html, items = [], []
+    for text in paragraphs:
+        if text.startswith("- "):
+            items.append(f"<li>{escape(text[2:])}</li>")
+            continue
+        if items:
+            html.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if text.startswith("## "):
+            html.append(f"<h2>{escape(text[3:])}</h2>")
+        elif text.startswith("> "):
+            html.append(f"<blockquote><p>{escape(text[2:])}</p></blockquote>")
+        else:
+            html.append(f"<p>{escape(text)}</p>")
+    if items:
+        html.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(html)
+
+
+def _sections_ensure(report: DemoSeedReport) -> dict[str, Section]:
+    sections = {}
+    for position, (slug, name, description) in enumerate(demo_content.SECTIONS, start=1):
+        section = Section.objects.filter(slug=slug).first() or Section.objects.filter(name__iexact=name).first()
+        if section is None:
+            section = Section.objects.create(slug=slug, name=name, position=position * 10, description=description)
+            report.sections_created += 1
+        sections[slug] = section
+    return sections
+
+
+def _authors_ensure(report: DemoSeedReport) -> dict[str, Author]:
+    authors = {}
+    for slug, name, role, bio in demo_content.AUTHORS:
+        author, created = Author.objects.get_or_create(slug=slug, defaults={"name": name, "role": role, "bio": bio})
+        report.authors_created += created
+        authors[slug] = author
+    return authors
+
+
+def demo_newsroom_delete() -> dict[str, int]:
+    """Delete what the demo made; content editors added (even in demo sections) stays."""
+    articles = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+    photo_ids = set(articles.exclude(lead_photo=None).values_list("lead_photo_id", flat=True))
+    tag_names = {tag for spec in demo_content.ARTICLES for tag in spec["tags"]}
+    deleted = {"articles": articles.count()}
+    articles.delete()
+    # One by one, so each photo's files are released by its post_delete receiver.
+    orphan_photos = Photo.objects.filter(pk__in=photo_ids, articles=None)
+    deleted["photos"] = 0
+    for photo in orphan_photos:
+        photo.delete()
+        deleted["photos"] += 1
+    author_slugs = [slug for slug, *_ in demo_content.AUTHORS]
+    deleted["authors"] = Author.objects.filter(slug__in=author_slugs, articles=None).delete()[0]
+    section_slugs = [slug for slug, *_ in demo_content.SECTIONS]
+    deleted["sections"] = Section.objects.filter(slug__in=section_slugs, articles=None).delete()[0]
+    deleted["tags"] = (
+        Tag.objects.filter(name__in=tag_names)
+        .annotate(uses=Count("articles_taggedarticle_items"))
+        .filter(uses=0)
+        .delete()[0]
+    )
+    return deleted
+
+
+def demo_newsroom_seed(
+    *,
+    reset: bool = False,
+    now: datetime | None = None,
+    photo_size: tuple[int, int] = PHOTO_SIZE,
+    workers: int | None = None,
+) -> DemoSeedReport:
+    """Create the demo newsroom (idempotent), then tell listeners which articles are new.
+
+    ``photo_size`` and ``workers`` exist for tests and slow machines; the defaults make
+    1600x900 photos using every CPU. After the transaction commits, ``demo_seeded`` is sent
+    with the articles created by this run (none on a re-run, so listeners such as the
+    rankings' synthetic view history never count twice).
+    """
+    started = time.perf_counter()
+    now = now or timezone.now()
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    report = DemoSeedReport()
+    if reset:
+        with transaction.atomic():
+            report.deleted = demo_newsroom_delete()
+
+    specs = demo_content.ARTICLES
+    existing = set(
+        Article.objects.filter(external_id__in=[EXTERNAL_ID_PREFIX + s["key"] for s in specs]).values_list(
+            "external_id", flat=True
+        )
+    )
+    missing = [spec for spec in specs if EXTERNAL_ID_PREFIX + spec["key"] not in existing]
+    report.articles_existing = len(existing)
+
+    # The slow, database-free part first, outside the transaction.
+    jobs = [PhotoJob(spec["key"], spec["scene"], spec.get("focal"), photo_size) for spec in missing]
+    rendered = _photos_render_all(jobs, workers=workers) if jobs else {}
+
+    created: list[Article] = []
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            sections = _sections_ensure(report)
+            authors = _authors_ensure(report)
+            for spec in missing:
+                created.append(_article_create(spec, sections, authors, rendered[spec["key"]], now, report, written))
+                report.photos_created += 1
+            if created:
+                _page_cache_invalidate()
+    except BaseException:
+        photos.files_delete(written)
+        raise
+
+    report.articles_created = len(created)
+    report.tags_used = (
+        Tag.objects.filter(articles_taggedarticle_items__content_object__external_id__startswith=EXTERNAL_ID_PREFIX)
+        .distinct()
+        .count()
+    )
+    report.statuses = dict(
+        Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by("status")
+    )
+    if created:
+        demo_seeded.send(sender=Article, articles=created)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _page_cache_invalidate() -> None:
+    """Rows were bulk-written (no save signals): say so to the full-page cache."""
+    from articles.cache import page_cache_invalidate
+
+    page_cache_invalidate()
+
+
+def _article_create(spec, sections, authors, result, now, report, written) -> Article:
+    index = _stable_int(spec["key"])
+    credit = f"{demo_content.PHOTOGRAPHERS[index % len(demo_content.PHOTOGRAPHERS)]}/The Newsroom"
+    photo = _photo_store(result, caption=spec["caption"], credit=credit, written=written)
+    published_at = _published_at(spec, now)
+    status = spec.get("status", Article.Status.PUBLISHED)
+    article = Article.objects.create(
+        external_id=EXTERNAL_ID_PREFIX + spec["key"],
+        slug=spec["key"],
+        headline=spec["headline"],
+        deck=spec["deck"],
+        dateline=spec["dateline"],
+        body=_body_html(spec["body"]),
+        section=sections[spec["section"]],
+        lead_photo=photo,
+        status=status,
+        published_at=published_at,
+    )
+    article.authors.set([authors[slug] for slug in spec["authors"]])
+    article.tags.add(*spec["tags"])
+    updates = spec.get("updates", [])
+    for position, (kind, hours_after, note) in enumerate(updates):
+        # Never in the future, and in order, even for a story published minutes ago.
+        latest = now - timedelta(minutes=5 * (len(updates) - position))
+        ArticleUpdate.objects.create(
+            article=article,
+            kind=kind,
+            note=note,
+            created_at=min(published_at + timedelta(hours=hours_after), latest),
+        )
+        report.updates_created += 1
+    if updates:
+        article.refresh_from_db(fields=["update_count", "last_updated_at"])
+    return article

@@ -1,0 +1,212 @@
+"""``seed_demo``: an original, complete demo newsroom, idempotent, with ``--reset``."""
+
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.utils import timezone
+from PIL import Image
+from taggit.models import Tag
+
+from articles import demo_content
+from articles.demo import EXTERNAL_ID_PREFIX, demo_newsroom_seed
+from articles.demo_images import SCENES, Scene, scene_render
+from articles.importer import photo_files
+from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.signals import demo_seeded
+from articles.tests.factories import ArticleFactory, PhotoFactory
+
+pytestmark = pytest.mark.django_db
+
+# Small photos keep the tests quick; the drawing and the rendition pipeline are the same.
+SMALL = (480, 270)
+
+
+@pytest.fixture
+def seeded_signals():
+    received = []
+
+    def listener(sender, articles, **kwargs):
+        received.append(list(articles))
+
+    demo_seeded.connect(listener, dispatch_uid="test_seed_demo_listener")
+    yield received
+    demo_seeded.disconnect(dispatch_uid="test_seed_demo_listener")
+
+
+def snapshot():
+    """Everything a re-run could change."""
+    return {
+        "sections": list(Section.objects.order_by("pk").values()),
+        "authors": list(Author.objects.order_by("pk").values()),
+        "articles": list(Article.objects.order_by("pk").values()),
+        "photos": list(Photo.objects.order_by("pk").values()),
+        "updates": list(ArticleUpdate.objects.order_by("pk").values()),
+        "tags": sorted(Tag.objects.values_list("name", flat=True)),
+        "tagged": sorted(Article.tags.through.objects.values_list("content_object_id", "tag_id")),
+    }
+
+
+def test_seed_builds_a_complete_original_newsroom(seeded_signals):
+    now = timezone.now()
+    report = demo_newsroom_seed(photo_size=SMALL, workers=2)  # exercises the worker processes
+
+    assert report.articles_created == len(demo_content.ARTICLES) >= 63
+    demo = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+    published = demo.published()
+    # At least 60 visible stories, spread over the last 30 days, at least one per day or so.
+    assert published.count() >= 60
+    oldest = published.order_by("published_at").first().published_at
+    newest = published.order_by("-published_at").first().published_at
+    assert now - timedelta(days=30) <= oldest < now - timedelta(days=25)
+    assert newest > now - timedelta(hours=3)
+    assert len({a.published_at.date() for a in published}) >= 20
+    assert published.filter(published_at__gte=now - timedelta(hours=48)).count() >= 10  # Google News sitemap
+
+    sections = Section.objects.annotate(n=Count("articles"))
+    assert sections.count() >= 6
+    assert {"Politics", "Business", "Society", "World", "Sports", "Science & Nature", "Culture", "Editorial"} <= set(
+        sections.values_list("name", flat=True)
+    )
+    assert all(section.n >= 4 for section in sections)
+
+    authors = Author.objects.annotate(n=Count("articles"))
+    assert authors.count() >= 6
+    assert all(author.role and author.bio and author.n for author in authors)
+    assert demo.annotate(n=Count("authors")).filter(n__gte=2).exists()  # shared bylines
+
+    # Tags shared across stories, so tag pages have several items.
+    tag_use = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n")
+    assert tag_use.count() >= 25
+    assert sum(1 for tag in tag_use if tag.n >= 3) >= 10
+
+    # Bodies: several paragraphs, sanitized markup (subheads, quotes and lists appear somewhere).
+    bodies = list(demo.values_list("body", flat=True))
+    assert all(body.startswith("<") for body in bodies)
+    assert sum(body.count("<p>") >= 3 for body in bodies) >= 50
+    assert any("<h2>" in body for body in bodies)
+    assert any("<blockquote>" in body for body in bodies)
+    assert any("<ul>" in body for body in bodies)
+    assert set(demo.exclude(dateline="").values_list("dateline", flat=True)) >= {
+        "TOKYO",
+        "OSAKA",
+        "WASHINGTON",
+        "SEOUL",
+        "SAPPORO",
+        "FUKUOKA",
+    }
+
+    # Photos: one each, distinct pictures, with caption, credit and alt text; some off-centre.
+    photos = Photo.objects.filter(articles__in=demo)
+    assert photos.count() == demo.count()
+    digests = set()
+    for photo in photos:
+        with default_storage.open(photo.image.name, "rb") as handle:
+            content = handle.read()
+        digests.add(hashlib.sha256(content).hexdigest())
+        assert photo.caption
+        assert photo.credit
+        assert photo.alt_text.startswith("Illustration: ")
+        assert (photo.width, photo.height) == SMALL
+        assert photo.renditions["crops"]["16x9"]["name"]
+        assert all(default_storage.exists(name) for name in photo_files(photo))
+    assert len(digests) == photos.count()
+    assert photos.exclude(focal_x=0.5).count() >= 3
+
+    # Updates: several "(UPDATE 1)", one "(UPDATE 2)", one correction; never in the future.
+    assert demo.filter(update_count=1).count() >= 3
+    assert demo.filter(update_count=2).count() == 1
+    assert demo.get(update_count=2).display_headline.endswith("(UPDATE 2)")
+    corrections = ArticleUpdate.objects.filter(kind=ArticleUpdate.Kind.CORRECTION, article__in=demo)
+    assert corrections.count() == 1
+    for update in ArticleUpdate.objects.filter(article__in=demo).select_related("article"):
+        assert update.article.published_at <= update.created_at <= timezone.now()
+
+    # One each of scheduled (future), draft and withdrawn, none of them visible.
+    scheduled = demo.get(status=Article.Status.SCHEDULED)
+    assert scheduled.published_at > timezone.now()
+    assert demo.filter(status=Article.Status.DRAFT, published_at=None).count() == 1
+    assert demo.filter(status=Article.Status.WITHDRAWN).count() == 1
+    hidden = demo.exclude(status=Article.Status.PUBLISHED)
+    assert not published.filter(pk__in=hidden).exists()
+
+    # Listeners (rankings) hear about exactly the new articles, once.
+    assert len(seeded_signals) == 1
+    assert {a.pk for a in seeded_signals[0]} == set(demo.values_list("pk", flat=True))
+
+
+def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django_capture_on_commit_callbacks):
+    first = demo_newsroom_seed(photo_size=SMALL, workers=1)
+    assert first.changed
+    before = snapshot()
+    files_before = {name for photo in Photo.objects.all() for name in photo_files(photo)}
+
+    again = demo_newsroom_seed(photo_size=SMALL, workers=1)
+    assert not again.changed
+    assert (again.articles_created, again.photos_created, again.updates_created) == (0, 0, 0)
+    assert again.articles_existing == len(demo_content.ARTICLES)
+    assert snapshot() == before
+    assert len(seeded_signals) == 1  # nothing new, nothing announced
+
+    # Editors' own work in a demo section survives a reset.
+    politics = Section.objects.get(slug="politics")
+    own_photo = PhotoFactory()
+    own = ArticleFactory(section=politics, headline="Editors' Own Story", lead_photo=own_photo)
+    old_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = demo_newsroom_seed(reset=True, photo_size=SMALL, workers=1)
+    assert reset.deleted["articles"] == len(demo_content.ARTICLES)
+    assert reset.deleted["photos"] == len(demo_content.ARTICLES)
+    assert reset.articles_created == len(demo_content.ARTICLES)
+    new_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
+    assert not old_ids & new_ids
+    assert Article.objects.filter(pk=own.pk, section=politics, lead_photo=own_photo).exists()
+    assert Section.objects.filter(slug="politics").count() == 1
+    # The old demo photos' files are gone; the new ones are there.
+    assert not any(default_storage.exists(name) for name in files_before)
+    assert Photo.objects.count() == len(demo_content.ARTICLES) + 1
+    assert len(seeded_signals) == 2
+
+
+def test_command_prints_a_summary_and_is_idempotent():
+    out = io.StringIO()
+    call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
+    text = out.getvalue()
+    assert f"{len(demo_content.ARTICLES)} articles" in text
+    assert "8 sections" in text
+    assert "1 scheduled" in text
+    out = io.StringIO()
+    call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--photo-size", "huge", stdout=io.StringIO())
+
+
+def test_seed_reuses_existing_sections_without_changing_them():
+    Section.objects.create(name="Politics", slug="pol", position=1, description="Our own.")
+    demo_newsroom_seed(photo_size=SMALL, workers=1)
+    politics = Section.objects.get(name="Politics")
+    assert (politics.slug, politics.description) == ("pol", "Our own.")
+    assert politics.articles.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count() >= 5
+
+
+def test_every_scene_draws_a_full_size_distinct_jpeg_with_honest_alt_text():
+    seen = set()
+    for kind in SCENES:
+        for seed in ("a", "b"):
+            picture = scene_render(Scene(kind=kind, seed=seed))
+            image = Image.open(io.BytesIO(picture.jpeg))
+            assert (image.format, image.size) == ("JPEG", (1600, 900))
+            assert picture.alt_text.startswith("Illustration: ")
+            assert 0 <= picture.focal_x <= 1
+            assert 0 <= picture.focal_y <= 1
+            seen.add(hashlib.sha256(picture.jpeg).hexdigest())
+    assert len(seen) == 2 * len(SCENES)
+    # Same seed, same picture: the demo is reproducible.
+    assert scene_render(Scene(kind="harbour", seed="x")).jpeg == scene_render(Scene(kind="harbour", seed="x")).jpeg
