@@ -279,7 +279,8 @@ BODY_EDITOR_EXTENSIONS = {
     "Superscript": True,
     "Heading": {"levels": [2, 3]},
     "BulletList": True,
-    "OrderedList": True,
+    # No list-type dialog: the sanitizer keeps <ol start> but drops type="a"/"i".
+    "OrderedList": {"enableListAttributes": False},
     "ListItem": True,
     "Blockquote": True,
     "HorizontalRule": True,
@@ -618,7 +619,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "media": self.media + form.media,
-            "articles": list(queryset.only("id", "headline", "status", "published_at")),
+            "articles": list(queryset.select_related(None).only("id", "headline", "status", "published_at")),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/articles/article/schedule.html", context)

@@ -9,7 +9,7 @@ photos, then demo sections, authors and tags that nothing else uses).
 
 Speed: rendering each photo's renditions (several widths in WebP and JPEG, three crops)
 costs far more than everything else, so photos are drawn and rendered in worker
-processes before the single database transaction, and stored from the main process.
+processes while the main process stores the finished ones, one transaction per article.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -31,6 +34,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import demo_content, photos
+from articles.cache import page_cache_invalidate
 from articles.demo_images import PhotoJob, PhotoResult, photo_job_render
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
 from articles.signals import demo_seeded
@@ -64,18 +68,28 @@ class DemoSeedReport:
 # --- Photos: drawn and rendered off the main process ---------------------------------------------
 
 
-def _photos_render_all(jobs: list[PhotoJob], *, workers: int) -> dict[str, PhotoResult]:
+def _photos_rendered(jobs: list[PhotoJob], *, workers: int) -> Iterator[PhotoResult]:
+    """Draw and render every job's photo, yielding results in order as they are ready.
+
+    With several workers the main process stores one article while the workers render
+    the next photos. Without process support (or with ``workers=1``) it renders in-process.
+    """
     if workers <= 1 or len(jobs) < 4:
-        return {job.key: photo_job_render(job) for job in jobs}
+        yield from map(photo_job_render, jobs)
+        return
+    done: set[str] = set()
+    # "spawn": a clean interpreter per worker; forking a process that may hold threads
+    # (a live test server, a Redis connection pool) can deadlock.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        # "spawn": a clean interpreter per worker; forking a process that may hold
-        # threads (a live test server, a Redis pool) can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return {result.key: result for result in pool.map(photo_job_render, jobs, chunksize=2)}
-    except (OSError, RuntimeError) as exc:  # no process support here: do it in-process
-        logger.warning("demo photos: worker processes unavailable (%s); rendering in-process", exc)
-        return {job.key: photo_job_render(job) for job in jobs}
+        for result in pool.map(photo_job_render, jobs):
+            done.add(result.key)
+            yield result
+    except (OSError, BrokenProcessPool) as exc:
+        logger.warning("demo photos: worker processes failed (%s); rendering the rest in-process", exc)
+        yield from map(photo_job_render, [job for job in jobs if job.key not in done])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _photo_store(result: PhotoResult, *, caption: str, credit: str, written: list[str]) -> Photo:
@@ -221,9 +235,9 @@ def demo_newsroom_seed(
     """Create the demo newsroom (idempotent), then tell listeners which articles are new.
 
     ``photo_size`` and ``workers`` exist for tests and slow machines; the defaults make
-    1600x900 photos using every CPU. After the transaction commits, ``demo_seeded`` is sent
-    with the articles created by this run (none on a re-run, so listeners such as the
-    rankings' synthetic view history never count twice).
+    1600x900 photos using every CPU (at most 4). Afterwards ``demo_seeded`` is sent with
+    the articles created by this run (none on a re-run, so listeners such as the rankings'
+    synthetic view history never count twice).
     """
     started = time.perf_counter()
     now = now or timezone.now()
@@ -242,24 +256,30 @@ def demo_newsroom_seed(
     missing = [spec for spec in specs if EXTERNAL_ID_PREFIX + spec["key"] not in existing]
     report.articles_existing = len(existing)
 
-    # The slow, database-free part first, outside the transaction.
-    jobs = [PhotoJob(spec["key"], spec["scene"], spec.get("focal"), photo_size) for spec in missing]
-    rendered = _photos_render_all(jobs, workers=workers) if jobs else {}
+    with transaction.atomic():
+        sections = _sections_ensure(report)
+        authors = _authors_ensure(report)
+        tags = _tags_ensure({name for spec in missing for name in spec["tags"]})
 
+    # One transaction per article (with its photo): a run that dies half-way leaves whole
+    # articles only, and the next run adds the rest. The slow part, drawing and rendering
+    # photos, runs in worker processes meanwhile, never inside a transaction.
+    by_key = {spec["key"]: spec for spec in missing}
+    jobs = [PhotoJob(spec["key"], spec["scene"], spec.get("focal"), photo_size) for spec in missing]
     created: list[Article] = []
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            sections = _sections_ensure(report)
-            authors = _authors_ensure(report)
-            for spec in missing:
-                created.append(_article_create(spec, sections, authors, rendered[spec["key"]], now, report, written))
-                report.photos_created += 1
-            if created:
-                _page_cache_invalidate()
-    except BaseException:
-        photos.files_delete(written)
-        raise
+    for result in _photos_rendered(jobs, workers=workers):
+        written: list[str] = []
+        try:
+            with transaction.atomic():
+                article = _article_create(by_key[result.key], sections, authors, tags, result, now, report, written)
+        except BaseException:
+            photos.files_delete(written)
+            raise
+        created.append(article)
+        report.photos_created += 1
+    if created:
+        # Rows were partly bulk-written (no save signals): tell the full-page cache.
+        page_cache_invalidate()
 
     report.articles_created = len(created)
     report.tags_used = (
@@ -279,16 +299,16 @@ def demo_newsroom_seed(
     return report
 
 
-def _page_cache_invalidate() -> None:
-    """Rows were bulk-written (no save signals): say so to the full-page cache."""
-    from articles.cache import page_cache_invalidate
+def _tags_ensure(names: set[str]) -> dict[str, Tag]:
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    for name in sorted(names - set(tags)):
+        tags[name] = Tag.objects.create(name=name)  # save() makes a unique slug
+    return tags
 
-    page_cache_invalidate()
 
-
-def _article_create(spec, sections, authors, result, now, report, written) -> Article:
-    index = _stable_int(spec["key"])
-    credit = f"{demo_content.PHOTOGRAPHERS[index % len(demo_content.PHOTOGRAPHERS)]}/The Newsroom"
+def _article_create(spec, sections, authors, tags, result, now, report, written) -> Article:
+    photographer = demo_content.PHOTOGRAPHERS[_stable_int(spec["key"]) % len(demo_content.PHOTOGRAPHERS)]
+    credit = f"{photographer}/{settings.SITE_NAME}"
     photo = _photo_store(result, caption=spec["caption"], credit=credit, written=written)
     published_at = _published_at(spec, now)
     status = spec.get("status", Article.Status.PUBLISHED)
@@ -305,7 +325,7 @@ def _article_create(spec, sections, authors, result, now, report, written) -> Ar
         published_at=published_at,
     )
     article.authors.set([authors[slug] for slug in spec["authors"]])
-    article.tags.add(*spec["tags"])
+    article.tags.add(*[tags[name] for name in spec["tags"]])
     updates = spec.get("updates", [])
     for position, (kind, hours_after, note) in enumerate(updates):
         # Never in the future, and in order, even for a story published minutes ago.

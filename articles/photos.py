@@ -319,6 +319,20 @@ def renditions_store(*, photo_id: int, name: str, focal_x: float, focal_y: float
     storage = storage or default_storage
     with storage.open(name, "rb") as source:
         rendered = renditions_render(source, focal_x=focal_x, focal_y=focal_y)
+    return renditions_save(
+        rendered=rendered, photo_id=photo_id, name=name, focal_x=focal_x, focal_y=focal_y, storage=storage
+    )
+
+
+def renditions_save(
+    *, rendered: RenderedSet, photo_id: int, name: str, focal_x: float, focal_y: float, storage=None
+) -> dict:
+    """Save a ``RenderedSet`` (from ``renditions_render``) for photo ``photo_id``; return the renditions dict.
+
+    For callers that render elsewhere (e.g. in worker processes). All or nothing, like
+    ``renditions_store``.
+    """
+    storage = storage or default_storage
     folder = f"{RENDITIONS_DIR}/{photo_id}/{renditions_version(name=name, focal_x=focal_x, focal_y=focal_y)}"
     written: list[str] = []
 
@@ -328,7 +342,7 @@ def renditions_store(*, photo_id: int, name: str, focal_x: float, focal_y: float
         return {"name": stored, "width": item.width, "height": item.height}
 
     try:
-        renditions = {
+        return {
             "shape": RENDITIONS_SHAPE,
             "source": {"name": name, "focal_x": float(focal_x), "focal_y": float(focal_y)},
             "width": rendered.width,
@@ -336,10 +350,9 @@ def renditions_store(*, photo_id: int, name: str, focal_x: float, focal_y: float
             "widths": {fmt: [put(item) for item in files] for fmt, files in rendered.widths.items()},
             "crops": {key: put(item) for key, item in rendered.crops.items()},
         }
-    except Exception:
+    except BaseException:
         files_delete(written, storage=storage)
         raise
-    return renditions
 
 
 def renditions_file_names(renditions: dict | None) -> list[str]:

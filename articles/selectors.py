@@ -23,7 +23,8 @@ def article_list_latest(*, section: Section | int | None = None, limit: int = 10
 SEARCH_MAX_LENGTH = 200
 # The SQLite fallback ANDs one LIKE triple per word; more words than this are ignored.
 SEARCH_MAX_WORDS = 12
-_WORD = re.compile(r"\w+(?:['’\-.]\w+)*")
+# Runs of letters or digits, keeping inner apostrophes, hyphens and dots ("minister's", "Japan-U.S").
+_WORD = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*")
 
 
 def section_list_for_nav() -> list[Section]:
@@ -120,7 +121,8 @@ def article_search(*, query: str) -> QuerySet[Article]:
         )
         search_query = SearchQuery(query, search_type="websearch", config="english")
         return (
-            published.annotate(document=vector)
+            # alias(), not annotate(): the vector is for WHERE only, never sent back to Python.
+            published.alias(document=vector)
             .filter(document=search_query)
             .annotate(rank=SearchRank(vector, search_query))
             .order_by("-rank", "-published_at", "-id")

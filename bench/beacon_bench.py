@@ -200,7 +200,7 @@ class Server:
         return len(re.findall(r"Internal Server Error|Traceback", self.log.read_text(errors="replace")))
 
 
-def wrk(url: str, *, seconds: float, connections: int, env: dict, script: Path | None = None) -> dict:
+def wrk(url: str, *, seconds: int, connections: int, env: dict, script: Path | None = None) -> dict:
     cmd = ["wrk", f"-t{WORKERS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", str(script)]
@@ -281,7 +281,6 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
     run([sys.executable, "manage.py", "migrate", "--noinput"], env, stdout=subprocess.DEVNULL)
     seeded = child_json(env, "_seed")
     article, token = seeded["article"], seeded["token"]
-    before = child_json(env, "_count", str(article))  # also flushes anything left in Redis
 
     wrk_env = {**os.environ, "BEACON_ARTICLE": str(article), "BEACON_TOKEN": token}
     lua = ROOT / "bench" / "beacon.lua"
@@ -297,6 +296,7 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
             env={**wrk_env, "BEACON_RUN": str(run_base)},
             script=lua,
         )
+        before = child_json(env, "_count", str(article))  # after the warm-up; flushes Redis
         health, beacon = [], []
         for round_ in range(args.rounds):
             health.append(wrk(f"{base}/healthz", seconds=args.seconds, connections=args.connections, env=wrk_env))
@@ -362,7 +362,7 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modes", default="sqlite,postgres,redis", help="comma-separated: sqlite,postgres,redis")
-    parser.add_argument("--seconds", type=float, default=8, help="length of each wrk run (default 8)")
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (default 8)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved healthz/beacon rounds (default 2)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--lost", type=int, default=2000, help="beacons of the nothing-lost check (default 2000)")

@@ -271,7 +271,7 @@ WRK_ERRORS = re.compile(r"Socket errors: (.*)")
 
 
 def wrk(args, server: Server, path: str, *, seconds: float, script: Path | None = None) -> dict:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, server.url(path)], capture_output=True, text=True, check=True).stdout
@@ -349,8 +349,10 @@ def main() -> int:
         for server in (cached, uncached):
             server.wait_ready()
         # Sanity: the page is a 200 with the headline, a hit on A once warm, and never cached on B.
-        fetch(cached.url(article))
-        status, headers, body = fetch(cached.url(article))
+        for _ in range(4 * WORKERS):  # each worker keeps its own local-memory cache
+            status, headers, body = fetch(cached.url(article))
+            if headers.get("X-Cache") == "hit":
+                break
         if status != 200 or headers.get("X-Cache") != "hit" or found["headline"].encode() not in body:
             raise SystemExit(f"cached article page: status {status}, X-Cache {headers.get('X-Cache')}")
         status, headers, _ = fetch(uncached.url(article))
@@ -380,20 +382,14 @@ def main() -> int:
     say(f"RESULTS ({mode})")
     say(f"  /healthz (cache on)          {health_a['rps']:>9,.0f} req/s")
     say(f"  article, cached (hit)        {page_a['rps']:>9,.0f} req/s   {ratio_cached:5.2f}x /healthz")
-    say(
-        f"      target >= {TARGET_CACHED:.2f}x                                  {verdict(ratio_cached >= TARGET_CACHED)}"
-    )
+    say(f"      target >= {TARGET_CACHED:.2f}x: {verdict(ratio_cached >= TARGET_CACHED)}")
     say(f"  /healthz (cache off)         {health_b['rps']:>9,.0f} req/s")
     say(f"  article, uncached (render)   {page_b['rps']:>9,.0f} req/s   {ratio_uncached:5.2f}x /healthz")
-    say(
-        f"      target >= {TARGET_UNCACHED:.2f}x                                  {verdict(ratio_uncached >= TARGET_UNCACHED)}"
-    )
+    say(f"      target >= {TARGET_UNCACHED:.2f}x: {verdict(ratio_uncached >= TARGET_UNCACHED)}")
     for server in (cached, uncached):
         rss = ", ".join(f"{value:.1f} MB" for value in memory[server.name])
         say(f"  worker RSS ({server.name}, after {server.served:,} requests over {WORKERS} workers): {rss}")
-    say(
-        f"      target < {TARGET_RSS_MB:.0f} MB                                    {verdict(worst_rss < TARGET_RSS_MB)}"
-    )
+    say(f"      target < {TARGET_RSS_MB:.0f} MB: {verdict(worst_rss < TARGET_RSS_MB)}")
     return 0
 
 

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous page-view beacons skip the rest of the stack (see rankings.middleware).
+    "rankings.middleware.BeaconFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Full-page cache for anonymous readers: as early as possible so a hit skips the rest
     # (replays the stored CSP and X-Frame-Options headers of the original response).

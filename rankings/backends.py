@@ -120,44 +120,113 @@ def _adapt(moment: datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _count_views_sql(*, article_id: int, hour: datetime, views: int, now: datetime) -> tuple[str, list]:
-    """UPSERT ``views`` into the article's hourly bucket, only if the article is published.
-
-    The SELECT is compiled from ``Article.objects.published()``, so "published"
-    keeps its single definition; an unpublished or unknown article selects no
-    row, inserts nothing and the cursor's rowcount is 0.
-    """
+def _published_sql(*, article_id: int, now: datetime) -> tuple[str, list]:
+    """SQL and parameters of ``Article.objects.published(now=now).filter(pk=article_id)``, selecting the id."""
     published = Article.objects.published(now=now).filter(pk=article_id).order_by().values(published_id=F("pk"))
-    sub_sql, sub_params = published.query.sql_with_params()
-    table = _qn(PageViewHourly._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({_qn('article_id')}, {_qn('hour')}, {_qn('views')}) "  # noqa: S608
-        f"SELECT {_qn('published')}.{_qn('published_id')}, %s, %s FROM ({sub_sql}) {_qn('published')} WHERE true "
-        f"ON CONFLICT ({_qn('article_id')}, {_qn('hour')}) "
-        f"DO UPDATE SET {_qn('views')} = {table}.{_qn('views')} + excluded.{_qn('views')}"
+    return published.query.sql_with_params()
+
+
+class _PublishedTemplate:
+    """The compiled "published" subquery, with the slots where ``now`` and the article id go.
+
+    Compiling a queryset costs more than the two SQL statements of a beacon,
+    so it is compiled once per process (per database vendor) with marker
+    values, and later calls only swap the parameters. It is compiled twice
+    with different markers to prove that nothing else depends on them; if
+    anything else does (a future definition of "published" using, say,
+    ``now - timedelta``), the template refuses and each call compiles afresh,
+    so "published" can never be frozen wrongly.
+    """
+
+    MARKERS = (
+        (datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), 918273645546372),
+        (datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), 819283746557463),
     )
-    return sql, [_adapt(hour), views, *sub_params]
+
+    def __init__(self):
+        (now_a, id_a), (now_b, id_b) = self.MARKERS
+        sql_a, params_a = _published_sql(article_id=id_a, now=now_a)
+        sql_b, params_b = _published_sql(article_id=id_b, now=now_b)
+        self.sql, self.slots = sql_a, []
+        usable = sql_a == sql_b and len(params_a) == len(params_b)
+        for value_a, value_b in zip(params_a, params_b, strict=False):
+            if value_a == value_b:
+                self.slots.append(("constant", value_a))
+            elif value_a == _adapt(now_a) and value_b == _adapt(now_b):
+                self.slots.append(("now", None))
+            elif value_a == id_a and value_b == id_b:
+                self.slots.append(("article", None))
+            else:
+                usable = False
+        kinds = {kind for kind, _ in self.slots}
+        self.usable = usable and {"now", "article"} <= kinds
+
+    def render(self, *, article_id: int, now: datetime, adapted_now) -> tuple[str, list]:
+        if not self.usable:
+            return _published_sql(article_id=article_id, now=now)
+        values = {"now": adapted_now, "article": article_id}
+        return self.sql, [values.get(kind, value) for kind, value in self.slots]
 
 
-def _reject_sql() -> str:
-    table = _qn(RejectedViewHourly._meta.db_table)
-    count = _qn("count")
-    return (
-        f"INSERT INTO {table} ({_qn('hour')}, {_qn('reason')}, {count}) VALUES (%s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({_qn('hour')}, {_qn('reason')}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
-    )
+class _VendorSql:
+    """The raw SQL of one database vendor, built once per process (quoting goes through ``connection.ops``)."""
+
+    def __init__(self):
+        qn = connection.ops.quote_name
+        self.ops = connection.ops
+        hourly = qn(PageViewHourly._meta.db_table)
+        rejected, count = qn(RejectedViewHourly._meta.db_table), qn("count")
+        seen, seen_at = qn(ReaderSeen._meta.db_table), qn("seen_at")
+        self.count_head = (
+            f"INSERT INTO {hourly} ({qn('article_id')}, {qn('hour')}, {qn('views')}) "  # noqa: S608
+            f"SELECT {qn('published')}.{qn('published_id')}, %s, %s FROM ("
+        )
+        self.count_tail = (
+            f") {qn('published')} WHERE true ON CONFLICT ({qn('article_id')}, {qn('hour')}) "
+            f"DO UPDATE SET {qn('views')} = {hourly}.{qn('views')} + excluded.{qn('views')}"
+        )
+        self.reject = (
+            f"INSERT INTO {rejected} ({qn('hour')}, {qn('reason')}, {count}) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({qn('hour')}, {qn('reason')}) DO UPDATE SET {count} = {rejected}.{count} + excluded.{count}"
+        )
+        # Inserts a new reader/article pair, or moves seen_at forward only when the
+        # last counted view is outside the window: rowcount 0 means "repeat".
+        self.seen = (
+            f"INSERT INTO {seen} ({qn('reader')}, {qn('article_id')}, {seen_at}) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({qn('reader')}, {qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at} "
+            f"WHERE {seen}.{seen_at} <= %s"
+        )
+        self.published = _PublishedTemplate()
+        self.count_sql = self.count_head + self.published.sql + self.count_tail if self.published.usable else None
+
+    def adapt(self, moment: datetime):
+        return self.ops.adapt_datetimefield_value(moment)
+
+    def count_views(self, *, article_id: int, hour: datetime, views: int, now: datetime) -> tuple[str, list]:
+        """UPSERT ``views`` into the article's hourly bucket, only if the article is published.
+
+        The SELECT is compiled from ``Article.objects.published()``, so "published"
+        keeps its single definition; an unpublished or unknown article selects no
+        row, inserts nothing and the cursor's rowcount is 0.
+        """
+        sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=self.adapt(now))
+        sql = self.count_sql or self.count_head + sub_sql + self.count_tail
+        return sql, [self.adapt(hour), views, *sub_params]
 
 
-def _seen_sql() -> str:
-    # Inserts a new reader/article pair, or moves seen_at forward only when the
-    # last counted view is outside the window: rowcount 0 means "repeat".
-    table = _qn(ReaderSeen._meta.db_table)
-    seen_at = _qn("seen_at")
-    return (
-        f"INSERT INTO {table} ({_qn('reader')}, {_qn('article_id')}, {seen_at}) VALUES (%s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({_qn('reader')}, {_qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at} "
-        f"WHERE {table}.{seen_at} <= %s"
-    )
+_vendor_sql: dict[str, _VendorSql] = {}
+
+
+def _sql() -> _VendorSql:
+    vendor = connection.vendor
+    built = _vendor_sql.get(vendor)
+    if built is None:
+        built = _vendor_sql[vendor] = _VendorSql()
+    return built
+
+
+def _count_views_sql(*, article_id: int, hour: datetime, views: int, now: datetime) -> tuple[str, list]:
+    return _sql().count_views(article_id=article_id, hour=hour, views=views, now=now)
 
 
 def _db_reject_many(rows: list[tuple[datetime, str, int]]) -> None:
@@ -166,7 +235,8 @@ def _db_reject_many(rows: list[tuple[datetime, str, int]]) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(_reject_sql(), [[_adapt(hour), reason, n] for hour, reason, n in rows])
+        sql = _sql()
+        cursor.executemany(sql.reject, [[sql.adapt(hour), reason, n] for hour, reason, n in rows])
 
 
 def db_count_rejection(*, reason: str, now: datetime, count: int = 1) -> None:
@@ -215,10 +285,10 @@ class DatabaseBackend(CounterBackend):
             return False
         key = f"rankings:rl:{reader}:{int(now.timestamp()) // 60}"
         try:
-            try:
-                seen = cache.incr(key)
-            except ValueError:  # first beacon of this reader this minute
-                seen = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
+            # Most readers send one beacon a minute: one cache call for them.
+            seen = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
+        except ValueError:  # expired between add() and incr(): a fresh minute
+            seen = 1
         except Exception:  # the cache being down must not stop counting
             logger.warning("rankings: rate-limit cache unavailable", exc_info=True)
             return False
@@ -229,13 +299,14 @@ class DatabaseBackend(CounterBackend):
             self.reject(reason=Reason.RATE_LIMITED, now=now)
             return Reason.RATE_LIMITED
         cutoff = now - timedelta(seconds=self._settings()["DEDUP_SECONDS"])
+        sql = _sql()
         with connection.cursor() as cursor:
-            cursor.execute(_seen_sql(), [reader, article_id, _adapt(now), _adapt(cutoff)])
+            cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
             if cursor.rowcount == 0:
                 outcome = Reason.REPEAT
             else:
-                sql, params = _count_views_sql(article_id=article_id, hour=hour_of(now), views=1, now=now)
-                cursor.execute(sql, params)
+                count_sql, params = sql.count_views(article_id=article_id, hour=hour_of(now), views=1, now=now)
+                cursor.execute(count_sql, params)
                 outcome = COUNTED if cursor.rowcount else Reason.UNPUBLISHED
         if outcome == Reason.UNPUBLISHED:
             # Don't let a draft's preview (or a crafted id) block the reader's

@@ -4,9 +4,11 @@ Reading a list is ONE query on a snapshot (``RankingEntry`` rows carry the
 headline and URL, so there is no join to ``Article``), and its result is kept
 in Django's cache under a *generation* key that ``update_rankings`` bumps each
 time it writes new snapshots. With Redis as the cache the bump reaches every
-web process at once; with the local-memory cache (SQLite mode) each process
-sees it only when its copy expires, so lists are cached for at most
-``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
+web process at once. With the local-memory cache (SQLite mode) every process
+has its own copy: keys also include the full-page cache's generation
+(``articles.cache``, shared between processes through a file), which
+``update_rankings`` bumps whenever a list readers see changes; otherwise a
+copy lives at most ``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
 
 When no snapshot exists yet (before the first ``update_rankings``) a list is
 empty and the template shows an empty state; it does not fall back to other
@@ -93,8 +95,19 @@ def _cache_set(key: str, value, timeout) -> None:
         logger.warning("rankings: cache write failed for %s", key, exc_info=True)
 
 
+def _page_generation():
+    # The full-page cache's generation (articles.cache), shared by every process even with the
+    # local-memory cache. update_rankings bumps it when a list readers see changes, so a page
+    # re-rendered after that never reuses this process's older copy of a list.
+    try:
+        from articles.cache import page_cache_generation
+    except ImportError:
+        return None
+    return page_cache_generation()
+
+
 def ranking_cache_generation() -> str:
-    """The current generation token that list cache keys include (created on first use)."""
+    """The token list cache keys include: ours (bumped by every update_rankings) and the page cache's."""
     generation = _cache_get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex[:12]
@@ -103,7 +116,7 @@ def ranking_cache_generation() -> str:
             generation = cache.get(GENERATION_KEY) or generation
         except Exception:
             logger.warning("rankings: cache unavailable for the generation key", exc_info=True)
-    return generation
+    return f"{generation}.{_page_generation()}"
 
 
 def _list_cache_seconds() -> int:

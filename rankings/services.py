@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from articles.models import Article, Section
@@ -53,6 +53,29 @@ class _Candidate:
         return (-self.views, -self.published_at.timestamp(), -self.article_id)
 
 
+def _totals_joined(counts: QuerySet, rankable: QuerySet) -> list[Article]:
+    """Rankable articles (id, section, published_at) with ``total``: the counts' sum, aggregated first.
+
+    ``counts`` is a filtered ``PageViewHourly`` or ``PageViewDaily`` queryset.
+    The SQL sums per article in a derived table and only then joins the
+    (at most one row per article) result to ``rankable``, so the database
+    never joins the millions of bucket rows to articles. Both parts are
+    compiled by the ORM; ``raw()`` applies the backend's value converters.
+    """
+    qn = connection.ops.quote_name
+    summed = counts.order_by().values("article_id").annotate(total=Sum("views"))
+    summed_sql, summed_params = summed.query.sql_with_params()
+    rankable_sql, rankable_params = rankable.order_by().values("pk").query.sql_with_params()
+    article = qn(Article._meta.db_table)
+    sql = (
+        f"SELECT {article}.{qn('id')}, {article}.{qn('section_id')}, {article}.{qn('published_at')}, "  # noqa: S608
+        f"v.{qn('total')} AS {qn('total')} FROM ({summed_sql}) v "
+        f"INNER JOIN {article} ON {article}.{qn('id')} = v.{qn('article_id')} "
+        f"WHERE {article}.{qn('id')} IN ({rankable_sql})"
+    )
+    return list(Article.objects.raw(sql, (*summed_params, *rankable_params)))
+
+
 def _window_candidates(*, window: str, hours: int, now: datetime) -> list[_Candidate]:
     """Every rankable article with views in the window, with its total.
 
@@ -66,28 +89,13 @@ def _window_candidates(*, window: str, hours: int, now: datetime) -> list[_Candi
     max_age = (conf.get("MAX_ARTICLE_AGE_DAYS") or {}).get(window)
     if max_age is not None:
         rankable = rankable.filter(published_at__gte=now - timedelta(days=max_age))
-    fields = ("article_id", "article__section_id", "article__published_at")
     totals: dict[int, list] = {}
-    hourly = (
-        PageViewHourly.objects.filter(hour__gte=since, article__in=rankable.values("pk"))
-        .values(*fields)
-        .annotate(total=Sum("views"))
-        .order_by()
-        .values_list(*fields, "total")
-    )
-    for article_id, section_id, published_at, total in hourly:
-        totals[article_id] = [total, section_id, published_at]
+    for article in _totals_joined(PageViewHourly.objects.filter(hour__gte=since), rankable):
+        totals[article.pk] = [article.total, article.section_id, article.published_at]
     if hours > conf["HOURLY_RETENTION_DAYS"] * 24:
         # Older hours were rolled into days by prune_page_views; whole days are counted.
-        daily = (
-            PageViewDaily.objects.filter(day__gte=since.date(), article__in=rankable.values("pk"))
-            .values(*fields)
-            .annotate(total=Sum("views"))
-            .order_by()
-            .values_list(*fields, "total")
-        )
-        for article_id, section_id, published_at, total in daily:
-            totals.setdefault(article_id, [0, section_id, published_at])[0] += total
+        for article in _totals_joined(PageViewDaily.objects.filter(day__gte=since.date()), rankable):
+            totals.setdefault(article.pk, [0, article.section_id, article.published_at])[0] += article.total
     return [
         _Candidate(views=total, article_id=article_id, section_id=section_id, published_at=published_at)
         for article_id, (total, section_id, published_at) in totals.items()
@@ -114,6 +122,18 @@ def _movement(position: int, previous: int | None) -> str:
     if position > previous:
         return RankingEntry.Movement.DOWN
     return RankingEntry.Movement.SAME
+
+
+# What a reader sees of an entry; a change in any of them makes cached pages stale (views are not shown).
+_SHOWN_FIELDS = ("position", "headline", "url", "movement", "previous_position")
+
+
+def _page_cache_invalidate() -> None:
+    try:
+        from articles.cache import page_cache_invalidate
+    except ImportError:  # no full-page cache in this build
+        return
+    page_cache_invalidate()
 
 
 def ranking_cache_bump() -> None:
@@ -159,10 +179,14 @@ def ranking_snapshots_update(*, now: datetime | None = None) -> RankingsUpdateRe
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UPDATE_LOCK_KEY])
         # (SQLite: the IMMEDIATE transaction already holds the write lock.)
         previous: dict[tuple[str, int | None], dict[int, int]] = defaultdict(dict)
-        for window, section_id, article_id, position in RankingEntry.objects.filter(
-            snapshot__is_current=True
-        ).values_list("snapshot__window", "snapshot__section_id", "article_id", "position"):
+        shown_before: dict[tuple[str, int | None], list[tuple]] = defaultdict(list)
+        for window, section_id, article_id, position, *shown in (
+            RankingEntry.objects.filter(snapshot__is_current=True)
+            .order_by("snapshot_id", "position")
+            .values_list("snapshot__window", "snapshot__section_id", "article_id", "position", *_SHOWN_FIELDS)
+        ):
             previous[(window, section_id)][article_id] = position
+            shown_before[(window, section_id)].append((article_id, *shown))
         RankingSnapshot.objects.filter(is_current=True).update(is_current=False)
         snapshots = RankingSnapshot.objects.bulk_create(
             [
@@ -191,6 +215,14 @@ def ranking_snapshots_update(*, now: datetime | None = None) -> RankingsUpdateRe
                 )
         RankingEntry.objects.bulk_create(entries, batch_size=500)
         transaction.on_commit(ranking_cache_bump)
+        shown_now: dict[tuple[str, int | None], list[tuple]] = defaultdict(list)
+        for scope, snapshot in zip(lists, snapshots, strict=True):
+            shown_now[scope] = [
+                (e.article_id, *(getattr(e, name) for name in _SHOWN_FIELDS)) for e in entries if e.snapshot is snapshot
+            ]
+        if {k: v for k, v in shown_now.items() if v} != {k: v for k, v in shown_before.items() if v}:
+            # Lists are on every reader page: stored pages must not keep showing the old ones.
+            _page_cache_invalidate()
 
     deleted = ranking_snapshots_prune_history(now=now)
     return RankingsUpdateResult(

@@ -10,6 +10,9 @@ Replays of a valid token are handled elsewhere: by de-duplication per reader
 and the per-reader rate limit.
 """
 
+import time
+from functools import lru_cache
+
 from django.conf import settings
 from django.core import signing
 
@@ -45,9 +48,26 @@ def page_view_token_check(*, token: str, article_id: int, max_age: int | None = 
         return False
     if max_age is None:
         max_age = settings.RANKINGS["TOKEN_MAX_AGE"]
-    try:
-        value = _signer_for_settings().unsign(token, max_age=max_age)
-    except (signing.BadSignature, ValueError, TypeError):
-        # SignatureExpired is a BadSignature; a mangled timestamp raises ValueError.
+    signed = _verified(token, settings.SECRET_KEY)
+    if signed is None:
         return False
-    return value == str(int(article_id))
+    value, signed_at = signed
+    return value == str(int(article_id)) and 0 <= time.time() - signed_at <= max_age
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret_key: str) -> tuple[str, int] | None:
+    """(value, signing time) of a token with a valid signature, else None.
+
+    Every reader of a cached page sends the same token, so the HMAC check is
+    cached per process; the age is still checked on every call. The secret key
+    is part of the cache key so rotating it invalidates everything.
+    """
+    signer = _signer_for_settings()
+    try:
+        value = signing.Signer.unsign(signer, token)  # the signature only
+        value, timestamp = value.rsplit(signer.sep, 1)
+        return value, signing.b62_decode(timestamp)
+    except (signing.BadSignature, ValueError, TypeError):
+        # A mangled timestamp raises ValueError.
+        return None

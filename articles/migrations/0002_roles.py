@@ -43,8 +43,7 @@ def roles_create(apps, schema_editor):
     reporter, _ = Group.objects.using(using).get_or_create(name="Reporter")
     wanted = [(app, codename) for app, codenames in REPORTER_PERMISSIONS.items() for codename in codenames]
     reporter_perms = [
-        Permission.objects.using(using).get(content_type__app_label=app, codename=codename)
-        for app, codename in wanted
+        Permission.objects.using(using).get(content_type__app_label=app, codename=codename) for app, codename in wanted
     ]
     reporter.permissions.add(*reporter_perms)
 

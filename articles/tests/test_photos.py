@@ -511,3 +511,32 @@ def test_read_helpers_without_renditions():
     assert photo_crop(photo, "16x9") is None
     assert photo_crop_url(photo, "4x3") is None
     assert photo_crop_url(None, "4x3") is None
+
+
+# --- photo_renditions command ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_photo_renditions_command_builds_rows_written_around_save(django_capture_on_commit_callbacks):
+    from django.core.management import CommandError, call_command
+
+    name = default_storage.save("photos/bulk.jpg", ContentFile(files.encode(Image.new("RGB", (700, 400), "red"))))
+    (bulk,) = Photo.objects.bulk_create([Photo(image=name, alt_text="Bulk-loaded")])  # no signals
+    fresh = PhotoFactory()
+    broken = Photo.objects.bulk_create([Photo(image="photos/missing.jpg", alt_text="Gone", width=1, height=1)])[0]
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 photo"), django_capture_on_commit_callbacks(execute=True):
+        call_command("photo_renditions", stdout=out, stderr=err)
+    assert "1 built, 1 already up to date, 1 failed" in out.getvalue()
+    assert f"photo {broken.pk}:" in err.getvalue()
+    bulk.refresh_from_db()
+    assert [i["width"] for i in bulk.renditions["widths"]["jpeg"]] == [320, 640, 700]
+    assert all(default_storage.exists(n) for n in renditions_file_names(bulk.renditions))
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("photo_renditions", "--all", "--id", str(fresh.pk), stdout=out)
+    assert "1 built, 0 already up to date, 0 failed" in out.getvalue()
+    fresh.refresh_from_db()
+    assert all(default_storage.exists(n) for n in renditions_file_names(fresh.renditions))

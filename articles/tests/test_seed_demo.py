@@ -174,26 +174,24 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
     assert len(seeded_signals) == 2
 
 
-def test_command_prints_a_summary_and_is_idempotent():
+def test_command_prints_a_summary_is_idempotent_and_reuses_existing_sections():
+    # A section editors made before the demo is used as it is, not duplicated or changed.
+    Section.objects.create(name="Politics", slug="pol", position=1, description="Our own.")
     out = io.StringIO()
     call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
     text = out.getvalue()
     assert f"{len(demo_content.ARTICLES)} articles" in text
-    assert "8 sections" in text
+    assert "7 sections" in text
     assert "1 scheduled" in text
+    politics = Section.objects.get(name="Politics")
+    assert (politics.slug, politics.description) == ("pol", "Our own.")
+    assert politics.articles.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count() >= 5
+
     out = io.StringIO()
     call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
     assert "nothing to do" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("seed_demo", "--photo-size", "huge", stdout=io.StringIO())
-
-
-def test_seed_reuses_existing_sections_without_changing_them():
-    Section.objects.create(name="Politics", slug="pol", position=1, description="Our own.")
-    demo_newsroom_seed(photo_size=SMALL, workers=1)
-    politics = Section.objects.get(name="Politics")
-    assert (politics.slug, politics.description) == ("pol", "Our own.")
-    assert politics.articles.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count() >= 5
 
 
 def test_every_scene_draws_a_full_size_distinct_jpeg_with_honest_alt_text():

@@ -322,6 +322,30 @@ def test_junk_payloads_get_400_and_are_not_counted(counter_backend, client, body
 
 
 @pytest.mark.django_db
+def test_a_disallowed_host_gets_400_and_is_not_counted(client):
+    article = ArticleFactory()
+    response = post_beacon(client, article.pk, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert PageViewHourly.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_anonymous_beacons_take_the_fast_path_and_editors_the_full_stack(client, settings):
+    beacon_support.use_backend(settings, "database")
+    article = ArticleFactory()
+    anonymous = post_beacon(client, article.pk)
+    # The fast path skips session, CSRF, CSP and clickjacking middleware: none of their headers.
+    assert "Vary" not in anonymous
+    assert "X-Frame-Options" not in anonymous
+    editor = get_user_model().objects.create_user("desk", password="pw-for-tests-only", is_staff=True)
+    client.force_login(editor)
+    logged_in = post_beacon(client, article.pk, ip="203.0.113.99")
+    assert logged_in["X-Frame-Options"] == "DENY"  # went through the whole stack...
+    assert rejected() == {Reason.STAFF: 1}  # ...where the session says "staff"
+    assert counted_views(article) == 1
+
+
+@pytest.mark.django_db
 def test_a_lying_content_length_is_refused(client):
     response = client.generic(
         "POST", BEACON_URL, b"a=1&t=x", content_type="text/plain", HTTP_USER_AGENT=READER_UA, CONTENT_LENGTH="nope"

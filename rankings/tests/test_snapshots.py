@@ -306,3 +306,23 @@ def test_command_reports_what_it_wrote(politics, capsys):
 
     out = capsys.readouterr().out
     assert "update_rankings: 4 snapshots, 4 entries" in out
+
+
+def test_stored_pages_go_stale_only_when_a_shown_list_changes(politics):
+    from articles.cache import page_cache_generation
+
+    a, b = ArticleFactory(section=politics), ArticleFactory(section=politics)
+    views(a, 10)
+    views(b, 5)
+    ranking_snapshots_update()  # all "new"
+    ranking_snapshots_update()  # all "same": shown lists changed (movement)
+    generation = page_cache_generation(create=True)
+
+    ranking_snapshots_update()  # identical lists
+    views(a, 3)  # more views, same order: nothing a reader sees changes
+    ranking_snapshots_update()
+    assert page_cache_generation() == generation
+
+    views(b, 50)  # b overtakes a
+    ranking_snapshots_update()
+    assert page_cache_generation() != generation
