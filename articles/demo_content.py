@@ -133,7 +133,7 @@ ARTICLES = [
             "the current fiscal year, with subsidies for household electricity and gas bills and a one-off "
             "payment of ¥30,000 to households exempt from residential tax.",
             "Prime Minister Haruki Sonoda told reporters at his office that the package was meant to "
-            "\u201cbuy families time\u201d until wage increases catch up with prices. The Cabinet is expected to "
+            "“buy families time” until wage increases catch up with prices. The Cabinet is expected to "
             "approve the budget this week and submit it to the Diet before the end of the month.",
             "## Opposition wants a tax cut instead",
             "Opposition parties argue that temporary subsidies do little for middle-income workers and are "
@@ -141,7 +141,7 @@ ARTICLES = [
             "junior partner have said privately that they are sympathetic to the idea.",
             "The Finance Ministry plans to fund about two-thirds of the package with new government bonds, "
             "a decision that is likely to revive debate over Japan's fiscal discipline.",
-            "> \u201cWe cannot ask people to wait for next year's wage talks while their bills arrive every month,\u201d "
+            "> “We cannot ask people to wait for next year's wage talks while their bills arrive every month,” "
             "Sonoda said.",
             "Economists at private think tanks estimate the measures will lift real gross domestic product by "
             "about 0.4 percentage point over the coming year.",
@@ -149,7 +149,7 @@ ARTICLES = [
         updates=[
             (
                 "update",
-                3,
+                1,
                 "Adds the Finance Ministry's funding plan and economists' estimates.",
             )
         ],
@@ -177,7 +177,7 @@ ARTICLES = [
             "The law also requires prefectures to keep an up-to-date registry of residents who need help "
             "evacuating, such as older people living alone.",
             "Local government officials welcomed the move but asked the central government to cover the cost of "
-            "upgrading shelters. \u201cStandards without money are just paper,\u201d said the mayor of a town "
+            "upgrading shelters. “Standards without money are just paper,” said the mayor of a town "
             "in Ishikawa Prefecture.",
         ],
     ),
@@ -198,8 +198,8 @@ ARTICLES = [
             "depleted by conflicts abroad.",
             "After talks at the Pentagon, the two ministers said a working group would present a plan within "
             "three months to raise output at factories in Japan and to certify more Japanese suppliers of parts.",
-            "Defense Minister Yoshiro Kanda told reporters that the alliance \u201cmust be able to produce, not "
-            "only to buy.\u201d His U.S. counterpart praised Japan's recent increase in defense spending and said "
+            "Defense Minister Yoshiro Kanda told reporters that the alliance “must be able to produce, not "
+            "only to buy.” His U.S. counterpart praised Japan's recent increase in defense spending and said "
             "Washington hoped for further steps.",
             "The ministers also discussed reorganizing U.S. forces in Japan into a joint force headquarters, "
             "a change both governments have said will improve coordination with the Self-Defense Forces.",
@@ -224,8 +224,8 @@ ARTICLES = [
             "buying more than ¥50,000 worth of party tickets, down from ¥200,000 now. Groups would be barred "
             "from holding more than two such events a year.",
             "Critics said the proposal still falls short of an outright ban on corporate donations, which "
-            "opposition parties are demanding. The panel's chairman said a ban would \u201cpush political "
-            "money into the shadows.\u201d",
+            "opposition parties are demanding. The panel's chairman said a ban would “push political "
+            "money into the shadows.”",
             "The party aims to submit a bill revising the Political Funds Control Law during the ordinary Diet "
             "session that begins in January.",
         ],
@@ -249,8 +249,7 @@ ARTICLES = [
             "Turnout was 34.2%, up slightly from the previous by-election in the prefecture.",
             "The result is the coalition's third straight by-election loss this year. A senior party official "
             "said the defeat reflected dissatisfaction with rising prices rather than local issues.",
-            "> \u201cOsaka voters told Tokyo that they will not be taken for granted,\u201d Enomoto said at her "
-            "campaign office.",
+            "> “Osaka voters told Tokyo that they will not be taken for granted,” Enomoto said at her campaign office.",
         ],
     ),
     _a(
@@ -272,7 +271,7 @@ ARTICLES = [
             "digital card, and that some small clinics still lack card readers.",
             "Doctors' associations had warned that patients were being turned away or charged in full because "
             "their status could not be confirmed at reception.",
-            "The minister apologized for \u201cconfusion at medical institutions\u201d and said the government would "
+            "The minister apologized for “confusion at medical institutions” and said the government would "
             "subsidize card readers for clinics with fewer than three doctors.",
         ],
     ),
@@ -356,7 +355,7 @@ ARTICLES = [
         [
             "The Bank of Japan kept its short-term policy rate unchanged at 0.75% on Tuesday, but its governor "
             "said an increase could come as early as the spring if wages keep rising.",
-            "\u201cThe cycle of wages and prices is becoming clearer,\u201d Governor Tetsuo Imai told a news "
+            "“The cycle of wages and prices is becoming clearer,” Governor Tetsuo Imai told a news "
             "conference. He said the bank would look closely at the results of the annual spring wage talks "
             "between companies and unions.",
             "The yen strengthened to ¥148 against the dollar after the remarks, from ¥150 before the meeting.",
@@ -503,7 +502,7 @@ ARTICLES = [
             "The ministry said it would release more rice from government reserves and review its policy of "
             "paying farmers to switch paddies to other crops.",
             "In Niigata, one of the country's main producing areas, farmers said the high prices had not "
-            "reached them. \u201cWe see the news but our contract price was fixed last year,\u201d said a farmer in "
+            "reached them. “We see the news but our contract price was fixed last year,” said a farmer in "
             "Nagaoka.",
         ],
     ),
@@ -573,8 +572,8 @@ ARTICLES = [
             "would review its criteria for closures.",
         ],
         updates=[
-            ("update", 2, "Updates number of stranded vehicles and adds the Self-Defense Forces' deployment."),
-            ("update", 6, "Adds hospital cases and the operator's comment on closure criteria."),
+            ("update", 1, "Updates number of stranded vehicles and adds the Self-Defense Forces' deployment."),
+            ("update", 2.5, "Adds hospital cases and the operator's comment on closure criteria."),
         ],
     ),
     _a(
@@ -638,11 +637,11 @@ ARTICLES = [
             "The Fukuoka High Court ruled on Thursday that the lack of legal recognition for same-sex marriage "
             "violates the Constitution, the sixth high court to reach that conclusion.",
             "The court rejected the plaintiffs' claims for damages from the state but said the Diet had failed "
-            "to address \u201cserious disadvantages\u201d faced by same-sex couples, such as in inheritance and "
+            "to address “serious disadvantages” faced by same-sex couples, such as in inheritance and "
             "hospital visits.",
             "The plaintiffs, three couples from Kyushu, said they would appeal to the Supreme Court to seek a "
             "final ruling.",
-            "> \u201cWe are not asking for special rights. We are asking to be a family in the eyes of the law,\u201d "
+            "> “We are not asking for special rights. We are asking to be a family in the eyes of the law,” "
             "one plaintiff said outside the court.",
             "The government says the Constitution does not envision same-sex marriage.",
         ],
@@ -764,9 +763,9 @@ ARTICLES = [
         [
             "The United States agreed on Friday to review its tariffs on auto parts imported from Japan, "
             "Japanese negotiators said after two days of talks in Washington.",
-            "Japan's chief negotiator said the U.S. side had \u201cunderstood the contribution\u201d of Japanese "
+            "Japan's chief negotiator said the U.S. side had “understood the contribution” of Japanese "
             "investment in American factories, which employ hundreds of thousands of workers.",
-            "The U.S. Trade Representative's office said in a statement that talks were \u201cconstructive\u201d "
+            "The U.S. Trade Representative's office said in a statement that talks were “constructive” "
             "but that no decision had been made.",
             "Auto parts account for about a fifth of Japan's exports to the United States. Several Japanese "
             "suppliers have said they are considering moving more production to Mexico or the United States.",
@@ -889,8 +888,8 @@ ARTICLES = [
         [
             "In the fields of central Ohio, a Japanese automaker's plant employs about 5,000 people, and "
             "candidates of both parties mention it in their speeches.",
-            "\u201cThose jobs are here because Japan invested here,\u201d said a local union official. \u201cBut people "
-            "still want to hear that someone is tough on trade.\u201d",
+            "“Those jobs are here because Japan invested here,” said a local union official. “But people "
+            "still want to hear that someone is tough on trade.”",
             "Japanese companies are the largest source of foreign direct investment in the United States. "
             "Japanese diplomats have toured factory towns this year to make that case to voters and officials.",
         ],
@@ -932,7 +931,7 @@ ARTICLES = [
             "the Japan Series on Sunday, their first championship in five years.",
             "Shortstop Daichi Noguchi lined the ball into the right-center gap with two outs, scoring runners "
             "from first and second as the home crowd of 38,000 erupted.",
-            "\u201cI was just trying not to strike out,\u201d Noguchi said. \u201cThe fans did the rest.\u201d",
+            "“I was just trying not to strike out,” Noguchi said. “The fans did the rest.”",
             "The Hawks had trailed the series 3-2 before winning the final two games at home.",
         ],
         focal=(0.7, 0.55),
@@ -952,7 +951,7 @@ ARTICLES = [
             "Japan's national baseball team named a preliminary roster of 35 players on Wednesday for next "
             "spring's international tournament, including three players from the major leagues.",
             "Manager Hiroshi Kamata said he would finalize the roster in February after talks with the players' "
-            "clubs. \u201cWe need pitchers who can throw in March, not only in October,\u201d he said.",
+            "clubs. “We need pitchers who can throw in March, not only in October,” he said.",
             "Japan won the previous tournament and will play its first-round games in Tokyo.",
         ],
     ),
@@ -1010,7 +1009,7 @@ ARTICLES = [
             "Sixteen-year-old Kanon Shiraishi landed a quadruple toe loop in her free skate to win the NHK "
             "Trophy in Osaka on Saturday, becoming the youngest Japanese woman to win the Grand Prix event.",
             "Shiraishi scored 221.45 points in total, more than six ahead of the defending world champion.",
-            "\u201cI didn't think about the jump. I just listened to the music,\u201d she said.",
+            "“I didn't think about the jump. I just listened to the music,” she said.",
         ],
     ),
     _a(
@@ -1046,8 +1045,8 @@ ARTICLES = [
         [
             "All 51 teams for the national high school rugby tournament at Hanazono Rugby Stadium in Osaka were "
             "decided on Sunday, including a school from Hokkaido making its first appearance.",
-            "The school's team has only 19 players, and several also play on the baseball team. \u201cWe practiced "
-            "in the snow,\u201d the captain said.",
+            "The school's team has only 19 players, and several also play on the baseball team. “We practiced "
+            "in the snow,” the captain said.",
             "The tournament begins on Dec. 27.",
         ],
     ),
@@ -1066,7 +1065,7 @@ ARTICLES = [
             "The Japan Football Association on Monday named former national team captain Ayaka Mizuno as head "
             "coach of the women's team, the first woman to hold the post.",
             "Mizuno, 41, has coached the under-20 team since 2021 and led it to a world title last year.",
-            "\u201cI want the team to be brave with the ball,\u201d she said.",
+            "“I want the team to be brave with the ball,” she said.",
         ],
     ),
     # --- Science & Nature ----------------------------------------------------------------------
@@ -1272,7 +1271,7 @@ ARTICLES = [
             "Noto Peninsula whose studios were destroyed in the earthquake two years ago.",
             "Many of the craftspeople have worked in temporary workshops set up in public buildings. Some had to "
             "rebuild tools by hand.",
-            "> \u201cThe lacquer does not care that the walls are temporary,\u201d said a Wajima lacquer artist, 72.",
+            "> “The lacquer does not care that the walls are temporary,” said a Wajima lacquer artist, 72.",
             "The exhibition runs through the end of the month.",
         ],
     ),
@@ -1292,8 +1291,7 @@ ARTICLES = [
             "main literary prizes for new writers.",
             "The author, 29, said she wrote most of the book on her smartphone during breaks at the warehouse "
             "where she still works part time.",
-            "Judges praised its \u201cquiet, exact\u201d portrait of people who keep online shopping running while "
-            "others sleep.",
+            "Judges praised its “quiet, exact” portrait of people who keep online shopping running while others sleep.",
         ],
     ),
     _a(
@@ -1368,8 +1366,7 @@ ARTICLES = [
         [
             "A group of young kabuki actors is staging three rarely performed plays in a small theater in "
             "Kyoto this month, some not seen on stage for more than 50 years.",
-            "The actors reconstructed the plays from old scripts and recordings, with advice from retired "
-            "performers.",
+            "The actors reconstructed the plays from old scripts and recordings, with advice from retired performers.",
             "Tickets sold out within hours, the organizers said.",
         ],
     ),
@@ -1434,8 +1431,7 @@ ARTICLES = [
             "address the main reason young people avoid the job: the hours.",
             "Teachers supervise club activities on weekends, handle complaints from parents and fill in forms "
             "that could be done by office staff. Schools should hand these tasks to others.",
-            "Without real limits on working hours, a higher allowance risks becoming payment for unlimited "
-            "overtime.",
+            "Without real limits on working hours, a higher allowance risks becoming payment for unlimited overtime.",
         ],
     ),
     _a(

@@ -127,7 +127,7 @@ def _mountains(img, draw, rng, focal, sky):
     layers = rng.randint(4, 6)
     snow = rng.random() < 0.6
     for i in range(layers):
-        t = (i + 1) / layers
+        t = 0.35 + 0.65 * i / (layers - 1)  # the farthest ridge still stands out from the sky
         color = _mix(_mix(top, bottom, 0.6), _shade((40, 70, 60), 0.6 + 0.4 * (1 - t)), t)
         base = HEIGHT * (0.35 + 0.12 * i)
         pts = _ridge(rng, base=base, amplitude=rng.uniform(30, 110), roughness=rng.uniform(6, 18))
@@ -136,9 +136,16 @@ def _mountains(img, draw, rng, focal, sky):
             peak = min(pts[:-2], key=lambda p: p[1])
             px, py = peak
             snowline = py + rng.uniform(35, 60)
-            # The ridge clipped at the snow line: white only where the far ridge rises above it.
-            cap = [(x, min(y, snowline)) for x, y in pts[:-2]]
-            draw.polygon([*cap, (WIDTH, snowline), (0, snowline)], fill=(244, 247, 252))
+            # White only where the far ridge rises above the snow line, one cap per peak.
+            run: list[tuple[float, float]] = []
+            for x, y in [*pts[:-2], (WIDTH + 1, HEIGHT)]:
+                if y < snowline:
+                    run.append((x, y))
+                elif run:
+                    # A ragged lower edge that hugs the crest, as snow does, never a flat line.
+                    lower = [(x, min(snowline + 12, y + rng.uniform(14, 42))) for x, y in reversed(run)]
+                    draw.polygon([*run, *lower], fill=(244, 247, 252))
+                    run = []
     return f"layered mountain ridges{' with snow on the highest peaks' if snow else ''} under {SKY_WORDS[sky]}"
 
 

@@ -40,6 +40,7 @@ import hashlib
 import io
 import os
 import posixpath
+import re
 import struct
 import warnings
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 RENDITIONS_SHAPE = 1
@@ -228,6 +229,8 @@ def crop_box(width: int, height: int, ratio: tuple[int, int], focal_x: float, fo
 def _to_srgb(img: Image.Image) -> Image.Image:
     """Pixels only, in RGB and sRGB: alpha flattened on white, embedded ICC profile applied."""
     icc = img.info.get("icc_profile")
+    if img.mode.startswith("I"):  # 16-bit greyscale PNG: scale to 8 bits rather than clip to white
+        img = img.convert("I").point(lambda value: value / 256).convert("L")
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -408,6 +411,27 @@ def renditions_stale(photo) -> bool:
 # --- Reading (pages, feeds, structured data) --------------------------------------------------
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")  # nothing urljoin or quoting would change
+
+
+def rendition_url(name: str) -> str:
+    """``default_storage.url(name)``, without urljoin's cost for the names this module writes.
+
+    A page lists a dozen rendition URLs per photo; on the file system storage the URL is
+    the media URL plus the name, which the fast path builds directly (same result).
+    """
+    storage = default_storage._wrapped if hasattr(default_storage, "_wrapped") else default_storage
+    if (
+        type(storage) is FileSystemStorage
+        and _SAFE_NAME.fullmatch(name)
+        and "/." not in name
+        and "//" not in name
+        and storage.base_url
+    ):
+        return storage.base_url + name
+    return default_storage.url(name)
+
+
 def _renditions(photo) -> dict[str, Any]:
     renditions = getattr(photo, "renditions", None) if photo is not None else None
     return renditions if isinstance(renditions, dict) and renditions.get("shape") == RENDITIONS_SHAPE else {}
@@ -418,7 +442,7 @@ def photo_srcset(photo, fmt: str) -> str:
     if fmt not in ENCODERS:
         raise ValueError(f"Unknown rendition format {fmt!r}; expected one of {sorted(ENCODERS)}.")
     files = (_renditions(photo).get("widths") or {}).get(fmt) or []
-    return ", ".join(f"{default_storage.url(item['name'])} {item['width']}w" for item in files)
+    return ", ".join(f"{rendition_url(item['name'])} {item['width']}w" for item in files)
 
 
 def photo_crop(photo, ratio: str) -> dict | None:
@@ -432,7 +456,7 @@ def photo_crop(photo, ratio: str) -> dict | None:
     item = (_renditions(photo).get("crops") or {}).get(ratio)
     if not item:
         return None
-    return {"url": default_storage.url(item["name"]), "width": item["width"], "height": item["height"]}
+    return {"url": rendition_url(item["name"]), "width": item["width"], "height": item["height"]}
 
 
 def photo_crop_url(photo, ratio: str) -> str | None:
@@ -455,7 +479,7 @@ def photo_fallback_src(photo) -> dict | None:
     if files:
         best = [item for item in files if item["width"] <= 1280][-1:] or files[:1]
         item = best[0]
-        return {"url": default_storage.url(item["name"]), "width": item["width"], "height": item["height"]}
+        return {"url": rendition_url(item["name"]), "width": item["width"], "height": item["height"]}
     if photo is None or not getattr(photo, "image", None):
         return None
     width, height = photo_display_size(photo)

@@ -230,8 +230,9 @@ def photo_create(
 
     ``image`` is an upload, a Django ``File``, an open binary file or a path. Raises
     ``ValidationError`` (refused image, missing alt text, focal point outside 0..1) before
-    anything is written, or ``PhotoRenditionError`` if renditions cannot be stored, in which
-    case no row and no file is left behind.
+    anything is written. If saving fails after that (``PhotoRenditionError``, a storage
+    ``OSError``, a database error), no row and no file of this photo is left behind.
+    Returns the photo freshly loaded (its image detached from the file it was read from).
     """
     upload = _photo_upload(image)
     opened_here = isinstance(image, (str, Path))
@@ -243,12 +244,18 @@ def photo_create(
             upload.name = f"{stem or 'photo'}{FORMAT_EXTENSIONS[kind][0]}"
         photo = Photo(image=upload, caption=caption, credit=credit, alt_text=alt_text, focal_x=focal_x, focal_y=focal_y)
         photo.full_clean()
-        with transaction.atomic():
-            photo.save()  # the post_save receiver builds the renditions (photo_renditions_sync)
+        try:
+            with transaction.atomic():
+                photo.save()  # the post_save receiver builds the renditions (photo_renditions_sync)
+        except BaseException:
+            # The receiver undoes a failed build; this also covers a failed INSERT or COMMIT.
+            if photo.image.name and photo.image._committed:
+                files_delete([photo.image.name, *renditions_file_names(photo.renditions)])
+            raise
     finally:
         if opened_here:
             upload.close()
-    return photo
+    return Photo.objects.get(pk=photo.pk)
 
 
 # --- Editorial workflow (admin actions, change form) -------------------------------------------

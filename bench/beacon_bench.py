@@ -193,6 +193,26 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the gunicorn workers (children of our master)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:  # ppid
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / tick
+
+    def measure(self, url: str, **kwargs) -> dict:
+        """wrk against this server, plus the workers' CPU time per answered request."""
+        before = self.worker_cpu_seconds()
+        result = wrk(url, **kwargs)
+        result["cpu_us"] = (self.worker_cpu_seconds() - before) / max(result["requests"], 1) * 1e6
+        return result
+
     def locked_errors(self) -> int:
         return self.log.read_text(errors="replace").lower().count("database is locked")
 
@@ -299,9 +319,11 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
         before = child_json(env, "_count", str(article))  # after the warm-up; flushes Redis
         health, beacon = [], []
         for round_ in range(args.rounds):
-            health.append(wrk(f"{base}/healthz", seconds=args.seconds, connections=args.connections, env=wrk_env))
+            health.append(
+                server.measure(f"{base}/healthz", seconds=args.seconds, connections=args.connections, env=wrk_env)
+            )
             beacon.append(
-                wrk(
+                server.measure(
                     f"{base}/rankings/beacon",
                     seconds=args.seconds,
                     connections=args.connections,
@@ -310,12 +332,13 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
                 )
             )
             say(
-                f"  round {round_ + 1}: /healthz {health[-1]['rps']:8.0f} req/s (p99 {health[-1]['p99_ms']:.1f} ms)"
-                f"   beacon {beacon[-1]['rps']:8.0f} req/s (p99 {beacon[-1]['p99_ms']:.1f} ms,"
+                f"  round {round_ + 1}: /healthz {health[-1]['rps']:7.0f} req/s (p99 {health[-1]['p99_ms']:.1f} ms,"
+                f" {health[-1]['cpu_us']:.0f} us CPU/req)   beacon {beacon[-1]['rps']:7.0f} req/s"
+                f" (p99 {beacon[-1]['p99_ms']:.1f} ms, {beacon[-1]['cpu_us']:.0f} us CPU/req,"
                 f" non-2xx {beacon[-1]['non2xx']}, socket errors {beacon[-1]['socket_errors']})"
             )
         after_wrk = child_json(env, "_count", str(article))
-        wrk_answered = sum(b["requests"] - b["non2xx"] for b in beacon) + 0
+        wrk_answered = sum(b["requests"] - b["non2xx"] for b in beacon)
         # "Nothing lost": an exact count, every request answered before counting.
         lost_before = after_wrk["views"]
         statuses = send_beacons(
@@ -327,6 +350,8 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
             beacon_rps=sum(b["rps"] for b in beacon) / len(beacon),
             beacon_p99_ms=max(b["p99_ms"] for b in beacon),
             healthz_p99_ms=max(h["p99_ms"] for h in health),
+            healthz_cpu_us=sum(h["cpu_us"] for h in health) / len(health),
+            beacon_cpu_us=sum(b["cpu_us"] for b in beacon) / len(beacon),
             non2xx=sum(b["non2xx"] for b in beacon),
             wrk_answered=wrk_answered,
             wrk_counted=after_wrk["views"] - before["views"],
@@ -387,8 +412,8 @@ def main(argv=None):
 
     say("\n=== Summary ===")
     say(
-        f"{'mode':9} {'healthz/s':>10} {'beacon/s':>10} {'ratio':>6} {'target':>6} {'p99 ms':>7}"
-        f" {'locked':>6} {'5xx':>4}  nothing lost"
+        f"{'mode':9} {'healthz/s':>10} {'beacon/s':>10} {'ratio':>6} {'target':>6} {'cpu ratio':>9}"
+        f" {'p99 ms':>7} {'locked':>6} {'5xx':>4}  nothing lost"
     )
     ok = True
     for r in results:
@@ -405,10 +430,16 @@ def main(argv=None):
         marks = ["ok" if p else "MISS" for p in passed]
         say(
             f"{r['mode']:9} {r['healthz_rps']:10.0f} {r['beacon_rps']:10.0f} {r['ratio']:5.2f}x {target:5.1f}x"
-            f" {r['beacon_p99_ms']:7.1f} {r['locked']:6d} {r['server_errors'] + r['non2xx']:4d}"
+            f" {r['healthz_cpu_us'] / r['beacon_cpu_us']:8.2f}x {r['beacon_p99_ms']:7.1f} {r['locked']:6d}"
+            f" {r['server_errors'] + r['non2xx']:4d}"
             f"  {r['counted']}/{r['accepted']} counted"
             f"   [ratio {marks[0]}, p99 {marks[1]}, locked {marks[2]}, errors {marks[3]}, lost {marks[4]}]"
         )
+    say(
+        "cpu ratio = gunicorn workers' CPU time per /healthz request / per beacon request: what the"
+        " ratio would be if the workers had the cores to themselves (database and Redis servers excluded)."
+    )
+    say(f"machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     say("all targets met" if ok else "some targets MISSED")
     return 0 if ok else 1
 

@@ -197,7 +197,11 @@ class PageCacheMiddleware:
             return response
         body = response.content
         etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-        headers = tuple((name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS)
+        # In ResponseHeaders' own storage shape (lower-cased name -> (name, value)), already
+        # validated when the view's response was built, so a hit installs them in one update.
+        headers = {
+            name.lower(): (name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS
+        }
         try:
             self.cache.set(key, (generation, now + ttl, response.status_code, headers, body, etag), ttl)
         except Exception as exc:  # noqa: BLE001
@@ -219,11 +223,16 @@ class PageCacheMiddleware:
             # HEAD gets the body too: the server (gunicorn, runserver) drops it
             # and keeps the Content-Length the GET would carry.
             response = HttpResponse(body, status=status)
-            for name, value in headers:
-                response[name] = value
-        response["ETag"] = etag
-        response["Cache-Control"] = cache_control
-        response["X-Cache"] = "hit"
+            store = getattr(response.headers, "_store", None)
+            if isinstance(store, dict):
+                store.update(headers)
+            else:  # pragma: no cover - a future Django without CaseInsensitiveMapping._store
+                for name, value in headers.values():
+                    response[name] = value
+        store = response.headers
+        store["ETag"] = etag
+        store["Cache-Control"] = cache_control
+        store["X-Cache"] = "hit"
         return response
 
     @staticmethod

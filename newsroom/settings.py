@@ -251,7 +251,8 @@ PAGE_CACHE_BROWSER_SECONDS = env_int("NEWSROOM_PAGE_CACHE_BROWSER_SECONDS", 60)
 RANKINGS = {
     # "database" (SQLite or PostgreSQL) or "redis"; Redis is chosen whenever REDIS_URL is set.
     "BACKEND": os.environ.get("NEWSROOM_RANKINGS_BACKEND", "redis" if REDIS_URL else "database"),
-    "REDIS_URL": REDIS_URL,
+    # Counters may live in their own Redis db: Django's cache.clear() flushes the whole cache db.
+    "REDIS_URL": os.environ.get("NEWSROOM_RANKINGS_REDIS_URL", "").strip() or REDIS_URL,
     "TOKEN_MAX_AGE": env_int("NEWSROOM_RANKINGS_TOKEN_MAX_AGE", 24 * 3600),
     "DEDUP_SECONDS": env_int("NEWSROOM_RANKINGS_DEDUP_SECONDS", 30 * 60),
     "RATE_LIMIT_PER_MINUTE": env_int("NEWSROOM_RANKINGS_RATE_LIMIT", 60),
@@ -267,4 +268,8 @@ RANKINGS = {
     "HOURLY_RETENTION_DAYS": env_int("NEWSROOM_RANKINGS_HOURLY_RETENTION_DAYS", 35),
     "HEALTH_MAX_SNAPSHOT_AGE_MINUTES": env_int("NEWSROOM_RANKINGS_HEALTH_MAX_AGE", 30),
     "HEALTH_MAX_UNFLUSHED_MINUTES": env_int("NEWSROOM_RANKINGS_HEALTH_MAX_UNFLUSHED", 10),
+    # update_rankings keeps retired snapshots this long (admin history), then deletes them in batches.
+    "SNAPSHOT_HISTORY_HOURS": 48,
+    # Longest a web process keeps its copy of a list (the cache is also invalidated on every update).
+    "LIST_CACHE_SECONDS": 60,
 }

@@ -172,8 +172,12 @@ class ArticleViewStatsAdmin(StaffReadOnlyMixin, admin.ModelAdmin):
             ),
             slots=[(_hour_label(hour), {"counted": views}) for hour, views in hourly],
             series=[charts.Series(key="counted", label="Views", css_class="chart-counted")],
-            x_tick_every=24,
-            x_tick_label=lambda _i, label: label.split(",")[0],
+            # A label at each Tokyo midnight.
+            x_ticks={
+                i: f"{_tokyo(hour):%a %b} {_tokyo(hour).day}"
+                for i, (hour, _v) in enumerate(hourly)
+                if _tokyo(hour).hour == 0
+            },
         )
         days: dict = {}
         for hour, views in hourly:
@@ -208,12 +212,18 @@ class ArticleViewStatsAdmin(StaffReadOnlyMixin, admin.ModelAdmin):
                 f"reason. In all {counted:,} counted and {sum(rejected.values()):,} rejected, of which "
                 f"{rejected.get(RejectedViewHourly.Reason.BOT, 0):,} from bots. The table below has every hour."
             ),
-            slots=[
-                (_hour_label(h.hour), {"counted": h.counted, **h.rejected}) for h in traffic
-            ],
+            slots=[(_hour_label(h.hour), {"counted": h.counted, **h.rejected}) for h in traffic],
             series=[COUNTED, *REJECTED_SERIES],
-            x_tick_every=6,
-            x_tick_label=lambda _i, label: label.split(", ")[1].replace(" JST", ""),
+            # A label every 6 Tokyo hours, with the date at midnight.
+            x_ticks={
+                i: (
+                    f"{_tokyo(h.hour):%b} {_tokyo(h.hour).day}"
+                    if _tokyo(h.hour).hour == 0
+                    else f"{_tokyo(h.hour):%H}:00"
+                )
+                for i, h in enumerate(traffic)
+                if _tokyo(h.hour).hour % 6 == 0
+            },
         )
         reasons = [s for s in REJECTED_SERIES if rejected[s.key]] or REJECTED_SERIES[:1]
         rows = [

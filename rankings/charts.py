@@ -69,15 +69,14 @@ def stacked_bar_chart(
     desc: str,
     slots: list[tuple[str, dict[str, int]]],
     series: list[Series],
-    x_tick_every: int,
-    x_tick_label=None,
+    x_ticks: dict[int, str],
     width: int = 960,
     height: int = 300,
 ) -> Chart:
     """One bar per slot, its series stacked bottom-up in ``series`` order.
 
-    ``slots`` is ``[(label, {series key: value})]``; every ``x_tick_every``-th
-    slot gets an axis label (``x_tick_label(index, label)`` or the label).
+    ``slots`` is ``[(label, {series key: value})]`` (the label titles each
+    bar); ``x_ticks`` maps slot indexes to axis labels.
     """
     left, top, right, bottom = 56, 12, width - 8, height - 28
     chart = Chart(
@@ -116,9 +115,8 @@ def stacked_bar_chart(
                     label=f"{label}: {value:,} {s.label.lower()}",
                 )
             )
-        if index % x_tick_every == 0:
-            text = x_tick_label(index, label) if x_tick_label else label
-            chart.x_ticks.append(Tick(position=round(x + bar_width / 2, 2), label=text))
+        if index in x_ticks:
+            chart.x_ticks.append(Tick(position=round(x + bar_width / 2, 2), label=x_ticks[index]))
     for step in range(5):
         value = y_max * step / 4
         text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"

@@ -5,6 +5,7 @@ after retention), never one row per view.
 """
 
 from django.db import models
+from django.utils import timezone
 
 from articles.models import Article, Section
 
@@ -115,8 +116,8 @@ class RankingSnapshot(models.Model):
         ]
 
     def __str__(self):
-        scope = self.section.name if self.section_id else "site"
-        return f"{self.window} {scope} @ {self.computed_at:%Y-%m-%d %H:%M}"
+        scope = self.section.name if self.section_id else "site-wide"
+        return f"{self.window} {scope} @ {timezone.localtime(self.computed_at):%Y-%m-%d %H:%M %Z}"
 
 
 class RankingEntry(models.Model):

@@ -1,6 +1,5 @@
 """Writes of the rankings app: recording page views and building snapshots."""
 
-import heapq
 import logging
 import math
 import random
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from articles.models import Article, Section
@@ -42,46 +40,22 @@ class RankingsUpdateResult:
 
 @dataclass(frozen=True)
 class _Candidate:
-    views: int
     article_id: int
     section_id: int
-    published_at: datetime
-
-    @property
-    def order(self):
-        # More views first, then newer, then the higher id: a total order, so lists are stable.
-        return (-self.views, -self.published_at.timestamp(), -self.article_id)
+    views: int
 
 
-def _totals_joined(counts: QuerySet, rankable: QuerySet) -> list[Article]:
-    """Rankable articles (id, section, published_at) with ``total``: the counts' sum, aggregated first.
+def _window_ranked(*, window: str, hours: int, now: datetime) -> list[_Candidate]:
+    """Every rankable article with views in the window, best first.
 
-    ``counts`` is a filtered ``PageViewHourly`` or ``PageViewDaily`` queryset.
-    The SQL sums per article in a derived table and only then joins the
-    (at most one row per article) result to ``rankable``, so the database
-    never joins the millions of bucket rows to articles. Both parts are
-    compiled by the ORM; ``raw()`` applies the backend's value converters.
-    """
-    qn = connection.ops.quote_name
-    summed = counts.order_by().values("article_id").annotate(total=Sum("views"))
-    summed_sql, summed_params = summed.query.sql_with_params()
-    rankable_sql, rankable_params = rankable.order_by().values("pk").query.sql_with_params()
-    article = qn(Article._meta.db_table)
-    sql = (
-        f"SELECT {article}.{qn('id')}, {article}.{qn('section_id')}, {article}.{qn('published_at')}, "  # noqa: S608
-        f"v.{qn('total')} AS {qn('total')} FROM ({summed_sql}) v "
-        f"INNER JOIN {article} ON {article}.{qn('id')} = v.{qn('article_id')} "
-        f"WHERE {article}.{qn('id')} IN ({rankable_sql})"
-    )
-    return list(Article.objects.raw(sql, (*summed_params, *rankable_params)))
-
-
-def _window_candidates(*, window: str, hours: int, now: datetime) -> list[_Candidate]:
-    """Every rankable article with views in the window, with its total.
-
-    ONE grouped query (SUM ... GROUP BY article over the window's hourly
-    buckets, joined to ``Article.objects.published()`` minus exclusions), plus
-    one on the daily roll-up only for a window longer than hourly retention.
+    ONE grouped query: views are summed per article in a derived table over
+    the window's hourly buckets (plus the daily roll-up for a window longer
+    than hourly retention), and only that result, at most a row per article,
+    is joined to ``Article.objects.published()`` minus exclusions (and the
+    window's optional maximum age), then ordered: more views, then newer,
+    then the higher id. The database never joins millions of bucket rows to
+    articles, and Python never parses a date. The inner and outer querysets
+    are compiled by the ORM; only the join around them is written here.
     """
     conf = settings.RANKINGS
     since = now - timedelta(hours=hours)
@@ -89,28 +63,35 @@ def _window_candidates(*, window: str, hours: int, now: datetime) -> list[_Candi
     max_age = (conf.get("MAX_ARTICLE_AGE_DAYS") or {}).get(window)
     if max_age is not None:
         rankable = rankable.filter(published_at__gte=now - timedelta(days=max_age))
-    totals: dict[int, list] = {}
-    for article in _totals_joined(PageViewHourly.objects.filter(hour__gte=since), rankable):
-        totals[article.pk] = [article.total, article.section_id, article.published_at]
+    counts = PageViewHourly.objects.filter(hour__gte=since).order_by().values("article_id", "views")
     if hours > conf["HOURLY_RETENTION_DAYS"] * 24:
         # Older hours were rolled into days by prune_page_views; whole days are counted.
-        for article in _totals_joined(PageViewDaily.objects.filter(day__gte=since.date()), rankable):
-            totals.setdefault(article.pk, [0, article.section_id, article.published_at])[0] += article.total
-    return [
-        _Candidate(views=total, article_id=article_id, section_id=section_id, published_at=published_at)
-        for article_id, (total, section_id, published_at) in totals.items()
-        if total > 0
-    ]
+        daily = PageViewDaily.objects.filter(day__gte=since.date()).order_by().values("article_id", "views")
+        counts = counts.union(daily, all=True)
+    counts_sql, counts_params = counts.query.sql_with_params()
+    rankable_sql, rankable_params = rankable.order_by().values("pk").query.sql_with_params()
+    qn = connection.ops.quote_name
+    a, article_id, views = qn(Article._meta.db_table), qn("article_id"), qn("views")
+    sql = (
+        f"SELECT {a}.{qn('id')}, {a}.{qn('section_id')}, v.{qn('total')} "  # noqa: S608 - identifiers only
+        f"FROM (SELECT c.{article_id}, SUM(c.{views}) AS {qn('total')} FROM ({counts_sql}) c "
+        f"GROUP BY c.{article_id}) v "
+        f"INNER JOIN {a} ON {a}.{qn('id')} = v.{article_id} "
+        f"WHERE {a}.{qn('id')} IN ({rankable_sql}) AND v.{qn('total')} > 0 "
+        f"ORDER BY v.{qn('total')} DESC, {a}.{qn('published_at')} DESC, {a}.{qn('id')} DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*counts_params, *rankable_params))
+        return [_Candidate(article_id=row[0], section_id=row[1], views=int(row[2])) for row in cursor.fetchall()]
 
 
-def _top_lists(candidates: list[_Candidate], *, section_ids: list[int], size: int) -> dict:
-    """section id (None = site-wide) -> the top ``size`` candidates, computed in Python from one result."""
-    by_section: dict[int, list[_Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        by_section[candidate.section_id].append(candidate)
-    lists = {None: heapq.nsmallest(size, candidates, key=lambda c: c.order)}
-    for section_id in section_ids:
-        lists[section_id] = heapq.nsmallest(size, by_section.get(section_id, []), key=lambda c: c.order)
+def _top_lists(ranked: list[_Candidate], *, section_ids: list[int], size: int) -> dict:
+    """section id (None = site-wide) -> its first ``size`` candidates, from one ranked result."""
+    lists: dict[int | None, list[_Candidate]] = {None: ranked[:size], **{section_id: [] for section_id in section_ids}}
+    for candidate in ranked:
+        top = lists.get(candidate.section_id)
+        if top is not None and len(top) < size:
+            top.append(candidate)
     return lists
 
 
@@ -165,8 +146,8 @@ def ranking_snapshots_update(*, now: datetime | None = None) -> RankingsUpdateRe
 
     lists: dict[tuple[str, int | None], list[_Candidate]] = {}
     for window, hours in conf["WINDOWS"].items():
-        candidates = _window_candidates(window=window, hours=hours, now=now)
-        for section_id, top in _top_lists(candidates, section_ids=section_ids, size=size).items():
+        ranked = _window_ranked(window=window, hours=hours, now=now)
+        for section_id, top in _top_lists(ranked, section_ids=section_ids, size=size).items():
             lists[(window, section_id)] = top
 
     # Display headline and URL of every listed article, in one query.
@@ -243,7 +224,9 @@ def ranking_snapshots_prune_history(*, now: datetime | None = None, batch_size: 
         with transaction.atomic():
             # Entries go with their snapshot (a fast, bulk cascade: no signals on either model).
             _total, per_model = RankingSnapshot.objects.filter(id__in=ids, is_current=False).delete()
-            deleted += per_model.get(RankingSnapshot._meta.label, 0)
+        if not per_model.get(RankingSnapshot._meta.label):
+            return deleted  # a concurrent run took them
+        deleted += per_model[RankingSnapshot._meta.label]
 
 
 # --- Retention: prune_page_views ----------------------------------------------------------------

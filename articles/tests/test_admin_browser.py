@@ -122,7 +122,9 @@ def test_editor_uploads_writes_tags_publishes_and_finds_it_on_section_page_and_f
     select2_pick(page, "lead_photo", "dawn", "The new ferry terminal at dawn")
     preview = page.locator("[data-lead-photo-preview] img")
     expect(preview).to_be_visible()
-    page.wait_for_function("document.querySelector('[data-lead-photo-preview] img').naturalWidth > 0")
+    # Loaded, not broken (wait_for_function would need 'unsafe-eval', which the CSP rightly refuses).
+    expect(preview).to_have_js_property("complete", True)
+    assert preview.evaluate("img => img.naturalWidth") > 0
 
     page.click(".field-tags .select2-selection")
     page.keyboard.type("Ferries,")

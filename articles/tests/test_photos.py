@@ -157,6 +157,13 @@ def test_cmyk_and_greyscale_sources_give_rgb_renditions():
             assert Image.open(io.BytesIO(item.content)).mode == "RGB"
 
 
+def test_sixteen_bit_greyscale_png_is_scaled_not_clipped():
+    data = files.encode(Image.new("I;16", (400, 300), 40000), "PNG")
+    out = Image.open(io.BytesIO(renditions_render(io.BytesIO(data)).widths["jpeg"][0].content))
+    assert out.mode == "RGB"
+    assert close_to(out.getpixel((10, 10)), (156, 156, 156), tolerance=3)  # 40000 / 256, not white
+
+
 def test_large_jpeg_keeps_full_size_renditions_and_crops():
     # Big enough for libjpeg's reduced decoding to kick in; outputs must not shrink.
     data = files.encode(Image.new("RGB", (4800, 3200), (90, 120, 150)), "JPEG", quality=70)
@@ -540,3 +547,31 @@ def test_photo_renditions_command_builds_rows_written_around_save(django_capture
     assert "1 built, 0 already up to date, 0 failed" in out.getvalue()
     fresh.refresh_from_db()
     assert all(default_storage.exists(n) for n in renditions_file_names(fresh.renditions))
+
+
+@pytest.mark.parametrize("media_url", ["/media/", "https://cdn.example.com/news/media/"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "renditions/12/0a1b2c3d4e5f/w320.webp",
+        "renditions/12/0a1b2c3d4e5f/crops/16x9.jpg",
+        "photos/2026/01/caf\u00e9 photo.jpg",
+        "photos/../secret.jpg",
+        "photos/./x.jpg",
+        "a//b.jpg",
+        "photos/100%.jpg",
+    ],
+)
+def test_rendition_url_matches_the_storage(settings, media_url, name):
+    from articles.photos import rendition_url
+
+    settings.MEDIA_URL = media_url
+    assert rendition_url(name) == default_storage.url(name)
+
+
+def test_a_broken_icc_profile_does_not_refuse_the_photo():
+    data = files.encode(Image.new("RGB", (400, 300), files.BLUE), "JPEG", icc_profile=b"not a real profile" * 10)
+    assert validate_image_upload(ContentFile(data, name="x.jpg")) == "JPEG"
+    out = Image.open(io.BytesIO(renditions_render(io.BytesIO(data)).widths["jpeg"][0].content))
+    assert "icc_profile" not in out.info
+    assert close_to(out.getpixel((10, 10)), files.BLUE)

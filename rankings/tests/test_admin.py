@@ -75,7 +75,8 @@ def test_snapshots_cannot_be_added_changed_or_deleted(admin_client, ranked):
     )
     assert bulk_delete.status_code in (200, 302)
     snapshot.refresh_from_db()
-    assert snapshot.window in ("24h", "7d") and snapshot.is_current
+    assert snapshot.window in ("24h", "7d")
+    assert snapshot.is_current
     assert RankingEntry.objects.count() == entry_count
 
 
@@ -87,7 +88,8 @@ def test_anonymous_and_non_staff_are_sent_to_login(client, ranked):
     ]
     for url in urls:
         response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
 
     reader = get_user_model().objects.create_user("reader")
     client.force_login(reader)
@@ -112,9 +114,11 @@ def test_article_chart_is_an_accessible_svg_with_a_table(client, staff, ranked, 
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<svg class="rankings-chart"' in html and 'role="img"' in html
+    assert '<svg class="rankings-chart"' in html
+    assert 'role="img"' in html
     assert '<title id="article-views-chart-title">Views per hour of “Diet Passes Budget”, last 7 days</title>' in html
-    assert "<desc id=" in html and "435 views in all" in html
+    assert "<desc id=" in html
+    assert "435 views in all" in html
     assert html.count('<rect class="chart-counted"') == 29  # one bar per hour with views
     assert "<caption>Views per day (Tokyo time)</caption>" in html
     assert "style=" not in html[html.index('<div id="content-main"') :]
@@ -139,7 +143,8 @@ def test_traffic_chart_shows_counted_and_rejected_by_reason(client, staff, ranke
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="traffic-chart"' in html and "<desc id=" in html
+    assert 'id="traffic-chart"' in html
+    assert "<desc id=" in html
     assert '<strong data-reason="bot">17</strong>' in html  # the 999 is older than 48 hours
     assert '<strong data-reason="repeat">4</strong>' in html
     assert html.count('class="chart-rejected-bot"') == 2  # the bar and the legend swatch

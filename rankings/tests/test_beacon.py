@@ -371,3 +371,13 @@ def test_redis_down_still_answers_204_fast_and_counts_the_failure(settings, clie
     assert PageViewHourly.objects.count() == 0
     # Logged once per outage, not once per beacon.
     assert caplog.text.count("Redis unavailable") == 1
+
+
+@pytest.mark.django_db
+def test_article_pages_render_with_the_beacon_while_the_counter_redis_is_down(settings, client):
+    beacon_support.use_backend(settings, "redis")
+    settings.RANKINGS = {**settings.RANKINGS, "REDIS_URL": beacon_support.CLOSED_REDIS_URL}
+    article = ArticleFactory()
+    response = client.get(article.get_absolute_url(), HTTP_USER_AGENT=READER_UA)
+    assert response.status_code == 200
+    assert f'data-article="{article.pk}"' in response.content.decode()

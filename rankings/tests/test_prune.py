@@ -53,7 +53,7 @@ def test_old_hours_roll_into_days_and_totals_are_conserved(history):
     assert not PageViewHourly.objects.filter(hour__lt=cutoff).exists()
     assert PageViewHourly.objects.filter(hour__gte=cutoff).count() == 2 * 35 * 24
     assert total_views() == before
-    assert dict(((a, d), v) for a, d, v in PageViewDaily.objects.values_list("article_id", "day", "views")) == (
+    assert {(a, d): v for a, d, v in PageViewDaily.objects.values_list("article_id", "day", "views")} == (
         old_per_article_day
     )
     assert result.rows == 2 * 15 * 24

@@ -27,7 +27,9 @@ def newsroom():
     politics = SectionFactory(name="Politics", slug="politics", position=1)
     sports = SectionFactory(name="Sports", slug="sports", position=2)
     today = ArticleFactory(section=politics, headline="Budget Passes")
-    week = ArticleFactory(section=sports, headline="Final Goes To Extra Time", published_at=timezone.now() - timedelta(days=4))
+    week = ArticleFactory(
+        section=sports, headline="Final Goes To Extra Time", published_at=timezone.now() - timedelta(days=4)
+    )
     views(today, 40)
     views(week, 900, hours_ago=80)
     ranking_snapshots_update()
@@ -49,7 +51,9 @@ def test_default_window_is_24_hours(client, newsroom):
     assert "Final Goes To Extra Time" not in html
     assert 'href="?window=24h" aria-current="page"' in html
     assert 'href="?window=7d"' in html
-    assert "Top Articles in" in html and ">Politics</a>" in html and ">Sports</a>" in html
+    assert "Top Articles in" in html
+    assert ">Politics</a>" in html
+    assert ">Sports</a>" in html
     assert "No ranking yet in this section." in html  # Sports has nothing in 24 hours
     assert "JST" in html  # when the lists were computed
 
@@ -63,9 +67,7 @@ def test_seven_days(client, newsroom):
     assert 'href="?window=7d" aria-current="page"' in html
 
 
-@pytest.mark.parametrize(
-    "window", ["junk", "24H", "7d ", "1' OR '1'='1", "%00", "<script>", "x" * 5000, "７d", "30d"]
-)
+@pytest.mark.parametrize("window", ["junk", "24H", "7d ", "1' OR '1'='1", "%00", "<script>", "x" * 5000, "７d", "30d"])
 def test_unknown_window_is_404(client, newsroom, window):
     response = client.get(URL, {"window": window})
 
