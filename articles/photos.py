@@ -446,17 +446,18 @@ def photo_srcset(photo, fmt: str) -> str:
 
 
 def photo_crop(photo, ratio: str) -> dict | None:
-    """``{"url", "width", "height"}`` of the ``ratio`` crop ("16x9", "4x3" or "1x1"), or None without renditions.
+    """``{"url", "width", "height", "name"}`` of the ``ratio`` crop ("16x9", "4x3", "1x1"); None without renditions.
 
     The URL is the storage URL (``/media/…`` on the file system); make it
     absolute with ``request.build_absolute_uri`` or ``settings.SITE_URL``.
+    ``name`` is the storage name (for ``storage.size``, e.g. a feed enclosure's length).
     """
     if ratio not in CROP_RATIOS:
         raise ValueError(f"Unknown crop ratio {ratio!r}; expected one of {sorted(CROP_RATIOS)}.")
     item = (_renditions(photo).get("crops") or {}).get(ratio)
     if not item:
         return None
-    return {"url": rendition_url(item["name"]), "width": item["width"], "height": item["height"]}
+    return {"url": rendition_url(item["name"]), "width": item["width"], "height": item["height"], "name": item["name"]}
 
 
 def photo_crop_url(photo, ratio: str) -> str | None:

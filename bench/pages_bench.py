@@ -14,8 +14,8 @@ What it does, in one run:
      so every request renders the page. This is the honest "uncached" figure: a cache-busting
      query parameter would also pay for storing a page nobody reads again.
 3. Measures with wrk (same host), interleaved: /healthz on A, the article page on A (warm,
-   anonymous: every request is a hit), /healthz on B, the article page on B. Each ratio is
-   against the /healthz of the same server.
+   anonymous: every request is a hit), /healthz on A again, then the same on B. Each ratio is
+   against the mean of the two /healthz runs around it on the same server.
 4. Sends a mixed load over every reader page (home, sections, tags, authors, every article,
    feeds, sitemaps) to both servers, then reads each worker's RSS from ``/proc`` and the
    number of requests it has served (at least 10,000 per worker).
@@ -297,6 +297,10 @@ def measure(args, server: Server, path: str) -> dict:
     return result
 
 
+def healthz_mean(before: dict, after: dict) -> dict:
+    return {**after, "rps": (before["rps"] + after["rps"]) / 2}
+
+
 def mixed_load_script(urls: list[str], scratch: Path) -> Path:
     script = scratch / "mixed.lua"
     paths = ",\n".join(json.dumps(u) for u in urls)
@@ -366,10 +370,13 @@ def main() -> int:
         say(f"  article page {article} ({len(body):,} bytes)")
         say(f"  wrk -t{args.threads} -c{args.connections}, {args.duration:g}s after {args.warmup:g}s warm-up")
 
+        # /healthz before and after each page run, averaged: the machine's load drifts.
         health_a = measure(args, cached, "/healthz")
         page_a = measure(args, cached, article)
+        health_a = healthz_mean(health_a, measure(args, cached, "/healthz"))
         health_b = measure(args, uncached, "/healthz")
         page_b = measure(args, uncached, article)
+        health_b = healthz_mean(health_b, measure(args, uncached, "/healthz"))
 
         # Memory after a mixed load over every reader page, until each server has served at least
         # 10,000 requests per worker (with a margin for an uneven split), or the time budget is spent.

@@ -104,12 +104,27 @@ def build() -> None:
         f"INSERT INTO {table} (article_id, hour, views) "  # noqa: S608 - names from model metadata
         f"SELECT a.id, %s, {views_sql} FROM {article_table} a WHERE a.slug LIKE %s"
     )
-    for h in range(hours):
-        with transaction.atomic(), connection.cursor() as cursor:
-            hour = first + timedelta(hours=h)
-            cursor.execute(insert, [connection.ops.adapt_datetimefield_value(hour), f"{PREFIX}%"])
-        if h % 100 == 99:
-            say(f"  {h + 1}/{hours} hours, {time.perf_counter() - started:.0f} s")
+    # Bulk load without the secondary index and the unique constraint, then build them once, sorted
+    # (the same definitions, through Django's schema editor): hours instead of minutes on SQLite.
+    meta = PageViewHourly._meta
+    with connection.schema_editor() as editor:
+        for index in meta.indexes:
+            editor.remove_index(PageViewHourly, index)
+        for constraint in meta.constraints:
+            editor.remove_constraint(PageViewHourly, constraint)
+    try:
+        for h in range(hours):
+            with transaction.atomic(), connection.cursor() as cursor:
+                hour = first + timedelta(hours=h)
+                cursor.execute(insert, [connection.ops.adapt_datetimefield_value(hour), f"{PREFIX}%"])
+            if h % 120 == 119:
+                say(f"  {h + 1}/{hours} hours, {time.perf_counter() - started:.0f} s")
+    finally:
+        with connection.schema_editor() as editor:
+            for constraint in meta.constraints:
+                editor.add_constraint(PageViewHourly, constraint)
+            for index in meta.indexes:
+                editor.add_index(PageViewHourly, index)
     rows = PageViewHourly.objects.count()
     say(f"data: {rows:,} hourly rows ({DAYS} days x {ARTICLES:,} articles) in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()

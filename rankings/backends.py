@@ -5,7 +5,7 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 (``RejectedViewHourly``).
 
 ``database``
-    A counted view costs two SQL statements, each atomic on its own:
+    A counted view costs two SQL statements on SQLite, each atomic on its own:
 
     1. the de-duplication UPSERT on ``ReaderSeen``, which only touches the row
        when the reader's last counted view of the article is older than the
@@ -13,6 +13,11 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
     2. the hourly bucket UPSERT, an ``INSERT … SELECT`` from
        ``Article.objects.published()`` (the one definition of visible), so an
        unknown or unpublished article inserts nothing, in the same statement.
+
+    On PostgreSQL the two are ONE statement (two data-modifying CTEs, the
+    second only inserting if the first did): one round trip and one commit,
+    i.e. one WAL flush, per beacon. The compiled "published" subquery is
+    cached per process (see ``_PublishedTemplate``).
 
     The per-reader rate limit uses Django's cache (``cache.incr``). With the
     local-memory cache that limit is per process (N gunicorn workers allow up
@@ -181,10 +186,11 @@ class _VendorSql:
             f"INSERT INTO {hourly} ({qn('article_id')}, {qn('hour')}, {qn('views')}) "  # noqa: S608
             f"SELECT {qn('published')}.{qn('published_id')}, %s, %s FROM ("
         )
-        self.count_tail = (
-            f") {qn('published')} WHERE true ON CONFLICT ({qn('article_id')}, {qn('hour')}) "
+        upsert = (
+            f"ON CONFLICT ({qn('article_id')}, {qn('hour')}) "
             f"DO UPDATE SET {qn('views')} = {hourly}.{qn('views')} + excluded.{qn('views')}"
         )
+        self.count_tail = f") {qn('published')} WHERE true {upsert}"
         self.reject = (
             f"INSERT INTO {rejected} ({qn('hour')}, {qn('reason')}, {count}) VALUES (%s, %s, %s) "  # noqa: S608
             f"ON CONFLICT ({qn('hour')}, {qn('reason')}) DO UPDATE SET {count} = {rejected}.{count} + excluded.{count}"
@@ -196,8 +202,17 @@ class _VendorSql:
             f"ON CONFLICT ({qn('reader')}, {qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at} "
             f"WHERE {seen}.{seen_at} <= %s"
         )
+        # PostgreSQL runs both steps as ONE statement (data-modifying CTEs): one round
+        # trip and one commit (one WAL flush) per beacon. It reports (new reader?, counted?).
+        self.record_head = f"WITH {qn('seen')} AS ({self.seen} RETURNING 1), {qn('counted')} AS ({self.count_head}"
+        self.record_tail = (
+            f") {qn('published')} WHERE EXISTS (SELECT 1 FROM {qn('seen')}) {upsert} RETURNING 1) "  # noqa: S608
+            f"SELECT (SELECT count(*) FROM {qn('seen')}), (SELECT count(*) FROM {qn('counted')})"
+        )
         self.published = _PublishedTemplate()
         self.count_sql = self.count_head + self.published.sql + self.count_tail if self.published.usable else None
+        self.record_sql = self.record_head + self.published.sql + self.record_tail if self.published.usable else None
+        self.one_statement_record = connection.vendor == "postgresql"
 
     def adapt(self, moment: datetime):
         return self.ops.adapt_datetimefield_value(moment)
@@ -212,6 +227,13 @@ class _VendorSql:
         sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=self.adapt(now))
         sql = self.count_sql or self.count_head + sub_sql + self.count_tail
         return sql, [self.adapt(hour), views, *sub_params]
+
+    def record_view(self, *, reader: str, article_id: int, now: datetime, cutoff: datetime) -> tuple[str, list]:
+        """PostgreSQL: de-duplicate and count in one statement, selecting (new reader?, counted?)."""
+        adapted_now = self.adapt(now)
+        sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=adapted_now)
+        sql = self.record_sql or self.record_head + sub_sql + self.record_tail
+        return sql, [reader, article_id, adapted_now, self.adapt(cutoff), self.adapt(hour_of(now)), 1, *sub_params]
 
 
 _vendor_sql: dict[str, _VendorSql] = {}
@@ -275,7 +297,7 @@ class CounterBackend:
 
 
 class DatabaseBackend(CounterBackend):
-    """Counts straight into the database: two statements per counted view."""
+    """Counts straight into the database: one statement per view on PostgreSQL, two on SQLite."""
 
     name = "database"
 
@@ -301,13 +323,23 @@ class DatabaseBackend(CounterBackend):
         cutoff = now - timedelta(seconds=self._settings()["DEDUP_SECONDS"])
         sql = _sql()
         with connection.cursor() as cursor:
-            cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
-            if cursor.rowcount == 0:
-                outcome = Reason.REPEAT
-            else:
-                count_sql, params = sql.count_views(article_id=article_id, hour=hour_of(now), views=1, now=now)
-                cursor.execute(count_sql, params)
-                outcome = COUNTED if cursor.rowcount else Reason.UNPUBLISHED
+            if sql.one_statement_record:
+                cursor.execute(*sql.record_view(reader=reader, article_id=article_id, now=now, cutoff=cutoff))
+                new_reader, counted = cursor.fetchone()
+            else:  # SQLite: two statements, each its own cheap WAL commit
+                cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
+                new_reader = cursor.rowcount
+                counted = 0
+                if new_reader:
+                    count_sql, params = sql.count_views(article_id=article_id, hour=hour_of(now), views=1, now=now)
+                    cursor.execute(count_sql, params)
+                    counted = cursor.rowcount
+        if not new_reader:
+            outcome = Reason.REPEAT
+        elif counted:
+            outcome = COUNTED
+        else:
+            outcome = Reason.UNPUBLISHED
         if outcome == Reason.UNPUBLISHED:
             # Don't let a draft's preview (or a crafted id) block the reader's
             # first real view once the article is published.

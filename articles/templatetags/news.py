@@ -1,11 +1,12 @@
 """Reader-page helpers: Tokyo times, the dateline-led body, navigation and pagination links.
 
-    {% load news %}
-    {{ article.published_at|time_jst }}
-        -> <time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>
-    {{ article.published_at|jst }}        -> 7:05 JST, January 17, 2026
-    {{ article.body|with_dateline:article.dateline }}
-    {% nav_sections %}
+``{% load news %}``, then:
+
+- ``{{ article.published_at|time_jst }}`` gives
+  ``<time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>``;
+- ``{{ article.published_at|jst }}`` gives ``7:05 JST, January 17, 2026``;
+- ``{{ article.body|with_dateline:article.dateline }}`` gives the body led by "TOKYO — ";
+- ``{% nav_sections current=... active=... %}`` renders the section navigation.
 """
 
 from datetime import datetime

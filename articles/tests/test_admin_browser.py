@@ -6,27 +6,38 @@ MEDIA_ROOT, so thumbnails and reader-page photos load and a missing one would sh
 as a console error.
 """
 
+import importlib
 import mimetypes
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import feedparser
 import pytest
+from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from articles.models import Article, Photo
 from articles.tests.factories import AuthorFactory, SectionFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    # The live server needs committed data; serialized_rollback restores the roles that
-    # the 0002_roles data migration created, which another test's flush may have removed.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-browser-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _roles():
+    """The groups of the 0002_roles data migration, made again by that migration's own code.
+
+    The live server needs committed data, so these tests are transactional, and the
+    flush after an earlier transactional test removes what migrations created.
+    (``serialized_rollback`` did not bring them back reliably once Playwright was running.)
+    """
+    roles = importlib.import_module("articles.migrations.0002_roles")
+    roles.roles_create(global_apps, SimpleNamespace(connection=connection))
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def newsroom():
         body=(
             "<p>Party leaders agreed on Friday.</p><h2>What changes</h2><ul><li>Taxes</li><li>Grants</li></ul>"
             '<blockquote><p>"We are done," one said.</p></blockquote><p>See <a href="https://example.com/">more</a>.</p>'
-            "<figure><img src=\"/media/x.jpg\" alt=\"A chart\" width=\"10\" height=\"10\"><figcaption>A chart.</figcaption>"
+            '<figure><img src="/media/x.jpg" alt="A chart" width="10" height="10"><figcaption>A chart.</figcaption>'
             "</figure>"
         ),
         lead_photo=photo,

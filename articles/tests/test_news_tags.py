@@ -79,6 +79,8 @@ def test_dateline_is_escaped_and_the_body_sanitized_again():
 def test_page_url_keeps_other_parameters_and_drops_page_one():
     template = Template("{% load news %}{% page_url 2 %}|{% page_url 1 %}")
     request = RequestFactory().get("/search/", {"q": "tokyo bay", "page": "3"})
-    assert template.render(Context({"request": request})) == "?q=tokyo+bay&amp;page=2|?q=tokyo+bay"  # escaped for the href attribute
+    assert (
+        template.render(Context({"request": request})) == "?q=tokyo+bay&amp;page=2|?q=tokyo+bay"
+    )  # escaped for the href attribute
     request = RequestFactory().get("/section/politics/", {"page": "3"})
     assert template.render(Context({"request": request})) == "?page=2|/section/politics/"

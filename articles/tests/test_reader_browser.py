@@ -85,12 +85,14 @@ def test_reader_goes_home_to_article_to_tag_page(live_server, page, settings, ne
     page.get_by_role("link", name=newsroom.headline).first.click()
     expect(page).to_have_url(re.compile(re.escape(newsroom.get_absolute_url()) + "$"))
     expect(page.locator("h1")).to_have_text(newsroom.headline)
-    expect(page.locator("main figure figcaption")).to_contain_text("Delegates leave the chamber after the late-night vote.")
-    expect(page.locator("main figure figcaption")).to_contain_text("Rina Abe")
-    expect(page.locator(".story-meta time").first).to_have_text(re.compile(r"^\d{1,2}:\d{2} JST, [A-Z][a-z]+ \d{1,2}, \d{4}$"))
-    expect(page.locator(".story-body p").first).to_have_text(
-        "TOKYO — Lawmakers approved the money late on Tuesday."
+    expect(page.locator("main figure figcaption")).to_contain_text(
+        "Delegates leave the chamber after the late-night vote."
     )
+    expect(page.locator("main figure figcaption")).to_contain_text("Rina Abe")
+    expect(page.locator(".story-meta time").first).to_have_text(
+        re.compile(r"^\d{1,2}:\d{2} JST, [A-Z][a-z]+ \d{1,2}, \d{4}$")
+    )
+    expect(page.locator(".story-body p").first).to_have_text("TOKYO — Lawmakers approved the money late on Tuesday.")
     expect(page.get_by_role("heading", name="Related Tags")).to_be_visible()
     photo = page.locator("main figure img")
     expect(photo).to_be_visible()
@@ -109,7 +111,12 @@ def test_reader_goes_home_to_article_to_tag_page(live_server, page, settings, ne
 
 def test_pages_fit_a_phone_screen_and_keep_the_rail_beside_on_desktop(browser, live_server, newsroom, settings,
                                                                          screenshot_dir):  # fmt: skip
-    urls = {"home": "/", "article": newsroom.get_absolute_url(), "section": "/section/politics/", "search": "/search/?q=summit"}
+    urls = {
+        "home": "/",
+        "article": newsroom.get_absolute_url(),
+        "section": "/section/politics/",
+        "search": "/search/?q=summit",
+    }
     for label, viewport in (("375", PHONE), ("1280", DESKTOP)):
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
@@ -153,7 +160,8 @@ def test_article_reads_without_javascript_and_the_skip_link_works(browser, live_
     skip = page.locator(".skip-link")
     expect(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box["x"] >= 0 and box["y"] >= 0, "the focused skip link must be on screen"
+    assert box["x"] >= 0, "the focused skip link must be on screen"
+    assert box["y"] >= 0, "the focused skip link must be on screen"
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#main$"))
     context.close()

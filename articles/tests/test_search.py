@@ -38,7 +38,10 @@ def results_on_page(client, query, **params):
 def stories():
     return {
         "headline": ArticleFactory(
-            headline="Lighthouse Keepers Return", deck="Staff come back.", body="<p>Nothing more.</p>", published_at=ago(3)
+            headline="Lighthouse Keepers Return",
+            deck="Staff come back.",
+            body="<p>Nothing more.</p>",
+            published_at=ago(3),
         ),
         "deck": ArticleFactory(
             headline="Coastal Jobs Rebound", deck="The lighthouse reopens.", body="<p>Text.</p>", published_at=ago(2)
@@ -171,6 +174,7 @@ def test_search_vendor_branch_matches_the_database():
     # Guards the dispatch itself: PostgreSQL must never silently run the LIKE fallback.
     sql = str(article_search(query="lighthouse").query)
     if connection.vendor == "postgresql":
-        assert "to_tsvector" in sql and "websearch_to_tsquery" in sql
+        assert "to_tsvector" in sql
+        assert "websearch_to_tsquery" in sql
     else:
         assert "LIKE" in sql.upper()

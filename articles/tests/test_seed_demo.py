@@ -53,8 +53,13 @@ def snapshot():
 
 
 def test_seed_builds_a_complete_original_newsroom(seeded_signals):
+    # A section editors made before the demo is used as it is, not duplicated or changed.
+    Section.objects.create(name="Politics", slug="pol", position=1, description="Our own.")
     now = timezone.now()
     report = demo_newsroom_seed(photo_size=SMALL, workers=2)  # exercises the worker processes
+    politics = Section.objects.get(name="Politics")
+    assert (politics.slug, politics.description) == ("pol", "Our own.")
+    assert report.sections_created == len(demo_content.SECTIONS) - 1
 
     assert report.articles_created == len(demo_content.ARTICLES) >= 63
     demo = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
@@ -146,10 +151,9 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
     before = snapshot()
     files_before = {name for photo in Photo.objects.all() for name in photo_files(photo)}
 
-    again = demo_newsroom_seed(photo_size=SMALL, workers=1)
-    assert not again.changed
-    assert (again.articles_created, again.photos_created, again.updates_created) == (0, 0, 0)
-    assert again.articles_existing == len(demo_content.ARTICLES)
+    out = io.StringIO()
+    call_command("seed_demo", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    assert f"already present ({len(demo_content.ARTICLES)} articles); nothing to do" in out.getvalue()
     assert snapshot() == before
     assert len(seeded_signals) == 1  # nothing new, nothing announced
 
@@ -159,11 +163,13 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
     own = ArticleFactory(section=politics, headline="Editors' Own Story", lead_photo=own_photo)
     old_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
 
+    out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        reset = demo_newsroom_seed(reset=True, photo_size=SMALL, workers=1)
-    assert reset.deleted["articles"] == len(demo_content.ARTICLES)
-    assert reset.deleted["photos"] == len(demo_content.ARTICLES)
-    assert reset.articles_created == len(demo_content.ARTICLES)
+        call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    n = len(demo_content.ARTICLES)
+    text = out.getvalue()
+    assert f"Reset: deleted {n} articles, {n} photos, " in text
+    assert f"{n} articles (1 draft, {n - 3} published, 1 scheduled, 1 withdrawn), {n} photos" in text
     new_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
     assert not old_ids & new_ids
     assert Article.objects.filter(pk=own.pk, section=politics, lead_photo=own_photo).exists()
@@ -172,26 +178,6 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
     assert not any(default_storage.exists(name) for name in files_before)
     assert Photo.objects.count() == len(demo_content.ARTICLES) + 1
     assert len(seeded_signals) == 2
-
-
-def test_command_prints_a_summary_is_idempotent_and_reuses_existing_sections():
-    # A section editors made before the demo is used as it is, not duplicated or changed.
-    Section.objects.create(name="Politics", slug="pol", position=1, description="Our own.")
-    out = io.StringIO()
-    call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
-    text = out.getvalue()
-    assert f"{len(demo_content.ARTICLES)} articles" in text
-    assert "7 sections" in text
-    assert "1 scheduled" in text
-    politics = Section.objects.get(name="Politics")
-    assert (politics.slug, politics.description) == ("pol", "Our own.")
-    assert politics.articles.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count() >= 5
-
-    out = io.StringIO()
-    call_command("seed_demo", "--photo-size", "320x180", "--workers", "1", stdout=out)
-    assert "nothing to do" in out.getvalue()
-    with pytest.raises(CommandError):
-        call_command("seed_demo", "--photo-size", "huge", stdout=io.StringIO())
 
 
 def test_every_scene_draws_a_full_size_distinct_jpeg_with_honest_alt_text():
@@ -208,3 +194,11 @@ def test_every_scene_draws_a_full_size_distinct_jpeg_with_honest_alt_text():
     assert len(seen) == 2 * len(SCENES)
     # Same seed, same picture: the demo is reproducible.
     assert scene_render(Scene(kind="harbour", seed="x")).jpeg == scene_render(Scene(kind="harbour", seed="x")).jpeg
+
+
+def test_command_refuses_a_bad_photo_size():
+    with pytest.raises(CommandError, match="WIDTHxHEIGHT"):
+        call_command("seed_demo", "--photo-size", "huge", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="between"):
+        call_command("seed_demo", "--photo-size", "20x10", stdout=io.StringIO())
+    assert not Article.objects.exists()

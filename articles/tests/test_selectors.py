@@ -114,7 +114,8 @@ def test_lists_are_newest_first_visible_only_and_without_bodies(django_assert_nu
         assert [a.pk for a in articles] == expected
         assert "body" in articles[0].get_deferred_fields()
         with django_assert_num_queries(0):
-            assert articles[0].section.name and articles[0].get_absolute_url()
+            assert articles[0].section.name
+            assert articles[0].get_absolute_url()
 
 
 def test_nav_lists_every_section_in_position_order():

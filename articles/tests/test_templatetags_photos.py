@@ -3,6 +3,7 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.template import Context, Template
 from PIL import Image
@@ -160,3 +161,18 @@ def test_deferred_photo_fields_are_never_touched(django_assert_num_queries):
     with django_assert_num_queries(0):
         html = render("{% photo_picture photo %}{% photo_crop_url photo '16x9' %}", photo=lean)
     assert "<picture>" in html
+
+
+def test_article_page_renders_with_and_without_renditions(client):
+    article = ArticleFactory(lead_photo=PhotoFactory(image=make_image_file(size=(800, 450))))
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'type="image/webp"' in html
+    assert article.lead_photo.renditions["widths"]["jpeg"][0]["name"] in html
+
+    Photo.objects.filter(pk=article.lead_photo_id).update(renditions={})  # no signal: clear the page cache
+    cache.clear()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'type="image/webp"' not in html
+    assert article.lead_photo.image.url in html

@@ -254,7 +254,8 @@ def test_reader_pages_are_the_same_for_everyone_no_csrf_token_no_inline_style_or
         html = response.content.decode()
         assert "csrfmiddlewaretoken" not in html, url
         assert not response.cookies, url
-        assert "style=" not in html and "<style" not in html, url
+        assert "style=" not in html, url
+        assert "<style" not in html, url
         for script in BeautifulSoup(html, "html.parser").find_all("script"):
             assert script.get("src") or script.get("type") == "application/ld+json", (url, script)
         for form in BeautifulSoup(html, "html.parser").find_all("form"):
@@ -373,7 +374,8 @@ def test_home_has_a_lead_story_with_photo_latest_by_section_and_access_ranking(c
     page = soup_of(client.get("/"))
     lead = page.select_one(".lead-story")
     assert text_of(lead.find("h2")) == old_photo_story.display_headline
-    assert lead.find("img") is not None and lead.find("img").get("loading") != "lazy"
+    assert lead.find("img") is not None
+    assert lead.find("img").get("loading") != "lazy"
     blocks = page.select(".front-section")
     assert [text_of(b.find("h2")) for b in blocks] == ["Politics"]  # Business's only story leads the page
     politics_items = blocks[0].select(".story-card")
@@ -447,7 +449,9 @@ def test_tag_used_only_by_hidden_articles_is_404(client, politics):
 
 
 def test_author_page_shows_bio_and_their_articles(client, politics):
-    author = AuthorFactory(name="Mika Sato", slug="mika-sato", role="Science Editor", bio="Writes about space.\n\nAnd oceans.")
+    author = AuthorFactory(
+        name="Mika Sato", slug="mika-sato", role="Science Editor", bio="Writes about space.\n\nAnd oceans."
+    )
     mine = ArticleFactory(section=politics, authors=[author], headline="Probe Reaches Orbit")
     ArticleFactory(section=politics, authors=[AuthorFactory()], headline="Someone Else's Story")
     page = soup_of(client.get("/author/mika-sato/"))
@@ -525,3 +529,17 @@ def test_an_exception_in_a_view_gives_the_friendly_500(client, monkeypatch, stor
     response = client.get(story.get_absolute_url())
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+def test_404_page_still_answers_404_when_the_database_is_down(client, monkeypatch):
+    from django.db import OperationalError
+
+    from articles.templatetags import news
+
+    def database_down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(news, "section_list_for_nav", database_down)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
