@@ -15,9 +15,12 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
        unknown or unpublished article inserts nothing, in the same statement.
 
     On PostgreSQL the two are ONE statement (two data-modifying CTEs, the
-    second only inserting if the first did): one round trip and one commit,
-    i.e. one WAL flush, per beacon. The compiled "published" subquery is
-    cached per process (see ``_PublishedTemplate``).
+    second only inserting if the first did), committed asynchronously
+    (``SET LOCAL synchronous_commit TO OFF``, the second statement; setting
+    ``RANKINGS["ASYNC_COMMIT"]``, default on) so a beacon never waits for a WAL
+    flush: a PostgreSQL crash may lose the last fraction of a second of counts
+    (as Redis without persistence would), nothing else. The compiled
+    "published" subquery is cached per process (see ``_PublishedTemplate``).
 
     The per-reader rate limit uses Django's cache (``cache.incr``). With the
     local-memory cache that limit is per process (N gunicorn workers allow up
@@ -213,6 +216,7 @@ class _VendorSql:
         self.count_sql = self.count_head + self.published.sql + self.count_tail if self.published.usable else None
         self.record_sql = self.record_head + self.published.sql + self.record_tail if self.published.usable else None
         self.one_statement_record = connection.vendor == "postgresql"
+        self.async_commit = "SET LOCAL synchronous_commit TO OFF"
 
     def adapt(self, moment: datetime):
         return self.ops.adapt_datetimefield_value(moment)
@@ -324,8 +328,18 @@ class DatabaseBackend(CounterBackend):
         sql = _sql()
         with connection.cursor() as cursor:
             if sql.one_statement_record:
-                cursor.execute(*sql.record_view(reader=reader, article_id=article_id, now=now, cutoff=cutoff))
-                new_reader, counted = cursor.fetchone()
+                statement = sql.record_view(reader=reader, article_id=article_id, now=now, cutoff=cutoff)
+                if self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block:
+                    # A view count is not worth waiting for a WAL flush (ms on real disks):
+                    # a PostgreSQL crash may lose the last fraction of a second of counts,
+                    # never corrupt them. Only this transaction is affected.
+                    with transaction.atomic():
+                        cursor.execute(sql.async_commit)
+                        cursor.execute(*statement)
+                        new_reader, counted = cursor.fetchone()
+                else:
+                    cursor.execute(*statement)
+                    new_reader, counted = cursor.fetchone()
             else:  # SQLite: two statements, each its own cheap WAL commit
                 cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
                 new_reader = cursor.rowcount

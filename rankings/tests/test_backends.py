@@ -168,6 +168,26 @@ def test_database_backend_counts_a_view_in_two_statements(settings):
     assert counted_views(article) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_commits_views_without_waiting_for_the_disk(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's asynchronous commit")
+    beacon_support.use_backend(settings, "database")
+    article = ArticleFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert record(article) == COUNTED
+        assert record(article) == Reason.REPEAT
+    statements = [q["sql"] for q in queries]
+    print(statements)
+    assert statements[0] == "SET LOCAL synchronous_commit TO OFF"
+    assert len(statements) == 2 + 3  # counted: 2; repeat: 2 + the rejection
+    settings.RANKINGS = {**settings.RANKINGS, "ASYNC_COMMIT": False}
+    with CaptureQueriesContext(connection) as queries:
+        assert record(article, ip="198.51.100.200") == COUNTED
+    assert len(queries) == 1
+    assert counted_views(article) == 2
+
+
 def test_redis_backend_counts_a_view_without_touching_the_database(settings):
     beacon_support.use_backend(settings, "redis")
     article = ArticleFactory()
