@@ -328,7 +328,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8180")), help="A; B is +1")
     parser.add_argument(
-        "--memory-seconds", type=float, default=180, help="time budget of the mixed load per server (180)"
+        "--memory-seconds", type=float, default=300, help="time budget of the mixed load per server (300)"
     )
     parser.add_argument("--fresh", action="store_true", help="delete the scratch folder (SQLite database) first")
     parser.add_argument(

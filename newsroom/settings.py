@@ -257,6 +257,9 @@ RANKINGS = {
     "DEDUP_SECONDS": env_int("NEWSROOM_RANKINGS_DEDUP_SECONDS", 30 * 60),
     "RATE_LIMIT_PER_MINUTE": env_int("NEWSROOM_RANKINGS_RATE_LIMIT", 60),
     "COUNT_STAFF": env_bool("NEWSROOM_RANKINGS_COUNT_STAFF", False),
+    # PostgreSQL database backend: commit beacons without waiting for the WAL flush
+    # (a crash may lose the last fraction of a second of view counts, nothing else).
+    "ASYNC_COMMIT": env_bool("NEWSROOM_RANKINGS_ASYNC_COMMIT", True),
     # How many X-Forwarded-For hops (proxies we run) to trust for the client IP.
     "TRUSTED_PROXY_COUNT": env_int("NEWSROOM_TRUSTED_PROXY_COUNT", 0),
     # Window name -> hours.

@@ -16,7 +16,7 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 
     On PostgreSQL the two are ONE statement (two data-modifying CTEs, the
     second only inserting if the first did), committed asynchronously
-    (``SET LOCAL synchronous_commit TO OFF``, the second statement; setting
+    (``set_config('synchronous_commit', 'off', true)`` inside the statement;
     ``RANKINGS["ASYNC_COMMIT"]``, default on) so a beacon never waits for a WAL
     flush: a PostgreSQL crash may lose the last fraction of a second of counts
     (as Redis without persistence would), nothing else. The compiled
@@ -206,17 +206,29 @@ class _VendorSql:
             f"WHERE {seen}.{seen_at} <= %s"
         )
         # PostgreSQL runs both steps as ONE statement (data-modifying CTEs): one round
-        # trip and one commit (one WAL flush) per beacon. It reports (new reader?, counted?).
+        # trip and one commit per beacon. It reports (new reader?, counted?).
         self.record_head = f"WITH {qn('seen')} AS ({self.seen} RETURNING 1), {qn('counted')} AS ({self.count_head}"
+        # The same, committed asynchronously: set_config(..., true) lasts until the end of
+        # this statement's own transaction, so its commit does not wait for the WAL flush
+        # (milliseconds on real disks). A PostgreSQL crash may then lose the last fraction
+        # of a second of counts (like Redis without persistence), never corrupt anything.
+        from_commit_mode = f"SELECT %s, %s, %s FROM {qn('commit_mode')}"  # noqa: S608
+        seen_from_commit_mode = self.seen.replace("VALUES (%s, %s, %s)", from_commit_mode)
+        self.record_head_async = (
+            f"WITH {qn('commit_mode')} AS (SELECT set_config('synchronous_commit', 'off', true)), "
+            f"{qn('seen')} AS ({seen_from_commit_mode} RETURNING 1), {qn('counted')} AS ({self.count_head}"
+        )
         self.record_tail = (
             f") {qn('published')} WHERE EXISTS (SELECT 1 FROM {qn('seen')}) {upsert} RETURNING 1) "  # noqa: S608
             f"SELECT (SELECT count(*) FROM {qn('seen')}), (SELECT count(*) FROM {qn('counted')})"
         )
         self.published = _PublishedTemplate()
         self.count_sql = self.count_head + self.published.sql + self.count_tail if self.published.usable else None
-        self.record_sql = self.record_head + self.published.sql + self.record_tail if self.published.usable else None
+        self.record_sql, self.record_sql_async = (
+            (head + self.published.sql + self.record_tail if self.published.usable else None)
+            for head in (self.record_head, self.record_head_async)
+        )
         self.one_statement_record = connection.vendor == "postgresql"
-        self.async_commit = "SET LOCAL synchronous_commit TO OFF"
 
     def adapt(self, moment: datetime):
         return self.ops.adapt_datetimefield_value(moment)
@@ -232,11 +244,16 @@ class _VendorSql:
         sql = self.count_sql or self.count_head + sub_sql + self.count_tail
         return sql, [self.adapt(hour), views, *sub_params]
 
-    def record_view(self, *, reader: str, article_id: int, now: datetime, cutoff: datetime) -> tuple[str, list]:
+    def record_view(
+        self, *, reader: str, article_id: int, now: datetime, cutoff: datetime, asynchronous: bool
+    ) -> tuple[str, list]:
         """PostgreSQL: de-duplicate and count in one statement, selecting (new reader?, counted?)."""
         adapted_now = self.adapt(now)
         sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=adapted_now)
-        sql = self.record_sql or self.record_head + sub_sql + self.record_tail
+        if asynchronous:
+            sql = self.record_sql_async or self.record_head_async + sub_sql + self.record_tail
+        else:
+            sql = self.record_sql or self.record_head + sub_sql + self.record_tail
         return sql, [reader, article_id, adapted_now, self.adapt(cutoff), self.adapt(hour_of(now)), 1, *sub_params]
 
 
@@ -328,18 +345,15 @@ class DatabaseBackend(CounterBackend):
         sql = _sql()
         with connection.cursor() as cursor:
             if sql.one_statement_record:
-                statement = sql.record_view(reader=reader, article_id=article_id, now=now, cutoff=cutoff)
-                if self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block:
-                    # A view count is not worth waiting for a WAL flush (ms on real disks):
-                    # a PostgreSQL crash may lose the last fraction of a second of counts,
-                    # never corrupt them. Only this transaction is affected.
-                    with transaction.atomic():
-                        cursor.execute(sql.async_commit)
-                        cursor.execute(*statement)
-                        new_reader, counted = cursor.fetchone()
-                else:
-                    cursor.execute(*statement)
-                    new_reader, counted = cursor.fetchone()
+                # Asynchronous commit only for a statement that is its own transaction,
+                # never for a caller's transaction.
+                asynchronous = self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block
+                cursor.execute(
+                    *sql.record_view(
+                        reader=reader, article_id=article_id, now=now, cutoff=cutoff, asynchronous=asynchronous
+                    )
+                )
+                new_reader, counted = cursor.fetchone()
             else:  # SQLite: two statements, each its own cheap WAL commit
                 cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
                 new_reader = cursor.rowcount

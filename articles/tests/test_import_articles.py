@@ -330,3 +330,26 @@ def test_existing_non_imported_article_is_untouched(tmp_path, society):
     other.refresh_from_db()
     assert other.external_id is None
     assert Article.objects.count() == 2
+
+
+def test_blank_lines_bom_and_invalid_utf8(tmp_path, society):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps(record(1)).encode() + b"\n\n   \n" + b'{"headline": "\xff\xfe"}\n'
+        + json.dumps(record(3)).encode() + b"\n"
+    )  # fmt: skip
+    out, error = run_import(path)
+    assert error is not None
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in out
+    assert "line 4: not valid UTF-8" in out
+
+
+def test_oversized_photo_is_refused_before_reading(tmp_path, society, settings):
+    settings.PHOTO_MAX_UPLOAD_BYTES = 1000
+    write_image(tmp_path / "big.jpg")
+    path = write_jsonl(tmp_path / "feed.jsonl", [record(1, photo="big.jpg", alt="Big")])
+    out, error = run_import(path)
+    assert error is not None
+    assert "photo file is too large" in out
+    assert not Article.objects.exists()
+    assert stored_files() == []
