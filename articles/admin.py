@@ -82,6 +82,17 @@ def photo_thumbnail_url(photo: Photo | None) -> str:
     return url or photo.image.url
 
 
+def photo_preview_url(photo: Photo) -> str:
+    """A full-frame (uncropped) picture of ``photo`` for the focal-point editor: a JPEG rendition
+    of at most 1280 px when renditions exist, so a 40-megapixel original is never sent to the form."""
+    try:
+        from articles.photos import photo_fallback_src
+    except ImportError:
+        return photo.image.url
+    fallback = photo_fallback_src(photo)
+    return fallback["url"] if fallback else photo.image.url
+
+
 def _photo_form_class() -> type[forms.ModelForm]:
     """``articles.forms.PhotoForm`` (upload validation, alt text required) when present, else a plain ModelForm."""
     try:
@@ -168,7 +179,7 @@ class PhotoAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="nr-focal" data-focal-point><img src="{}" alt="{}" width="{}" height="{}">'
             '<span class="nr-focal__marker" hidden></span></div>',
-            obj.image.url,
+            photo_preview_url(obj),
             obj.alt_text,
             obj.width or "",
             obj.height or "",
@@ -348,6 +359,11 @@ class ArticleAdminForm(forms.ModelForm):
                 cleaned["published_at"] = now
             elif touched and when > now:
                 self.add_error("published_at", "That time is in the future: choose Scheduled to publish it then.")
+        elif (
+            status == Article.Status.WITHDRAWN
+            and self.initial.get("status", Article.Status.DRAFT) == Article.Status.DRAFT
+        ):
+            self.add_error("status", "A draft has never been published: there is nothing to withdraw.")
         return cleaned
 
 

@@ -3,7 +3,7 @@
 -- The server trusts one proxy (NEWSROOM_TRUSTED_PROXY_COUNT=1), so the reader's address is the
 -- X-Forwarded-For value; each request gets a new one, so de-duplication and the rate limit
 -- never reject them and every beacon costs what a real first view costs.
--- Environment: BEACON_ARTICLE, BEACON_TOKEN, BEACON_RUN (1..250, keeps runs' readers apart).
+-- Environment: BEACON_ARTICLE, BEACON_TOKEN, BEACON_RUN (0..65535, keeps runs' readers apart).
 
 local next_thread = 0
 
@@ -23,10 +23,7 @@ end
 
 function request()
   counter = counter + 1
-  local reader = string.format("%d.%d.%d.%d", run, thread_number, math.floor(counter / 256) % 256, counter % 256)
-  if counter >= 65536 then
-    reader = string.format("%d.%d.%d.%d", run, thread_number + 100 + math.floor(counter / 65536), math.floor(counter / 256) % 256, counter % 256)
-  end
-  wrk.headers["X-Forwarded-For"] = reader
+  -- IPv6 readers: 2001:db8:<run>:<thread>::<n> is new for every request of every run.
+  wrk.headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x::%x", run, thread_number, counter)
   return wrk.format(nil, nil, nil, body)
 end

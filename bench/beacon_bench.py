@@ -249,7 +249,7 @@ def send_beacons(port: int, article: int, token: str, *, count: int, connections
     def worker(worker_id: int, share: int):
         conn = None
         for n in range(share):
-            reader = f"{run_id}.{200 + worker_id}.{n // 256}.{n % 256}"
+            reader = f"2001:db8:{run_id:x}:{0x8000 + worker_id:x}::{n:x}"  # a new reader every time
             headers = {
                 "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
                 "User-Agent": READER_UA,
@@ -402,7 +402,7 @@ def main(argv=None):
     unknown = set(modes) - set(TARGETS)
     if unknown:
         parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
-    run_base = int(time.time()) % 50 * 5 + 1  # first octet of the readers: fresh ones each run
+    run_base = int(time.time()) % 10000 * 4  # part of every reader address: fresh readers each run
     say(
         f"bench/beacon: gunicorn {WORKERS} sync workers, wrk {WORKERS} threads x {args.connections} connections,"
         f" {args.rounds} x {args.seconds:g}s per endpoint; machine: {os.cpu_count()} cores,"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.config import allowlist_from_extensions
 
-from articles.admin import BODY_EDITOR_EXTENSIONS, ArticleAdmin
+from articles.admin import BODY_EDITOR_EXTENSIONS, ArticleAdmin, photo_preview_url, photo_thumbnail_url
 from articles.models import Article, ArticleUpdate, Photo
 from articles.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from articles.tests.factories import (
@@ -333,6 +333,19 @@ def test_form_refuses_contradictory_status_and_time(editor_client, politics, sta
     assert article.status == Article.Status.DRAFT
 
 
+def test_a_draft_cannot_be_withdrawn_from_the_form(editor_client, politics):
+    article = draft(section=politics)
+    response = editor_client.post(change_url(article), article_form(politics, status="withdrawn"))
+    assert response.status_code == 200
+    assert "nothing to withdraw" in response.content.decode()
+    live = ArticleFactory(section=politics)
+    date, time = tokyo(live.published_at)
+    form = article_form(politics, status="withdrawn", published_at_0=date, published_at_1=time)
+    assert editor_client.post(change_url(live), form).status_code == 302
+    live.refresh_from_db()
+    assert live.status == Article.Status.WITHDRAWN
+
+
 def test_scheduled_without_time_is_a_form_error(editor_client, politics):
     article = draft(section=politics)
     response = editor_client.post(change_url(article), article_form(politics, status="scheduled"))
@@ -630,7 +643,10 @@ def test_photo_upload_with_caption_credit_alt_and_focal_point(editor_client):
     )
     assert (photo.width, photo.height) == (1200, 800)
     page = soup_of(editor_client.get(reverse("admin:articles_photo_change", args=[photo.pk])))
-    assert page.select_one("[data-focal-point] img")["src"] == photo.image.url
+    focal_src = page.select_one("[data-focal-point] img")["src"]
+    assert focal_src == photo_preview_url(photo)
+    assert focal_src != photo.image.url  # a full-frame rendition, not the (possibly huge) original
+    assert "/renditions/" in focal_src
     listing = soup_of(editor_client.get(reverse("admin:articles_photo_changelist")))
     thumb = listing.select_one("td.field-thumbnail img, th.field-thumbnail img")
     assert thumb["alt"] == "A glass terminal building beside the water"
@@ -681,8 +697,6 @@ def test_photo_thumbnail_redirect_and_lead_photo_preview(editor_client, politics
     article = ArticleFactory(section=politics, lead_photo=photo)
     response = editor_client.get(reverse("admin:articles_photo_thumbnail", args=[photo.pk]))
     assert response.status_code == 302
-    from articles.admin import photo_thumbnail_url
-
     assert response["Location"] == photo_thumbnail_url(photo)
     preview = soup_of(editor_client.get(change_url(article))).select_one("[data-lead-photo-preview] img")
     assert preview["src"] == photo_thumbnail_url(photo)
@@ -690,14 +704,13 @@ def test_photo_thumbnail_redirect_and_lead_photo_preview(editor_client, politics
     assert editor_client.get(reverse("admin:articles_photo_thumbnail", args=[999999])).status_code == 404
 
 
-def test_photo_thumbnail_is_the_square_crop_when_renditions_exist():
-    photo = PhotoFactory()
-    from articles.admin import photo_thumbnail_url
+def test_photo_thumbnail_is_the_square_crop_rendition():
+    from articles.photos import photo_crop_url
 
+    photo = PhotoFactory()
     url = photo_thumbnail_url(photo)
-    assert url
-    if photo.renditions:  # the photos module built a 1:1 crop on save
-        assert url != photo.image.url
+    assert url == photo_crop_url(photo, "1x1")
+    assert url != photo.image.url
 
 
 def test_author_autocomplete_and_section_and_author_slugs(editor_client):

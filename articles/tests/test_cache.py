@@ -93,6 +93,8 @@ def _reader_urls(article):
         reverse("syndication:sitemap_section", args=["articles"]),
         reverse("syndication:robots"),
         reverse("articles:search") + "?q=ferry",
+        reverse("rankings:ranking"),
+        reverse("rankings:ranking") + "?window=7d",
     ]
 
 
