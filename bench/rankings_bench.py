@@ -123,8 +123,13 @@ def build() -> None:
         with connection.schema_editor() as editor:
             for constraint in meta.constraints:
                 editor.add_constraint(PageViewHourly, constraint)
+        # On SQLite adding a constraint rebuilds the table with the model's indexes already.
+        with connection.cursor() as cursor:
+            existing = connection.introspection.get_constraints(cursor, table)
+        with connection.schema_editor() as editor:
             for index in meta.indexes:
-                editor.add_index(PageViewHourly, index)
+                if index.name not in existing:
+                    editor.add_index(PageViewHourly, index)
     rows = PageViewHourly.objects.count()
     say(f"data: {rows:,} hourly rows ({DAYS} days x {ARTICLES:,} articles) in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()

@@ -2,8 +2,9 @@
 
 Sits right after SecurityMiddleware and WhiteNoise, so a hit skips everything
 else: no CSP policy build, no session, no auth, no URL resolution, no
-database. A hit costs one cache round trip (``get_many`` of the generation,
-the page and the next publication time).
+database. A hit costs one cache round trip (``MGET`` of the generation, the
+page and the next publication time, through one long-lived Redis client), or
+with the local-memory cache one lookup and one ``stat()``.
 
 What is stored: anonymous ``GET`` responses with status 200 or 301 that set
 no cookie, carry no ``Vary`` header and are not marked private / no-cache /
@@ -254,16 +255,15 @@ class PageCacheMiddleware:
             # HEAD gets the body too: the server (gunicorn, runserver) drops it
             # and keeps the Content-Length the GET would carry.
             response = HttpResponse(body, status=status)
-            store = getattr(response.headers, "_store", None)
-            if isinstance(store, dict):
-                store.update(headers)
+            stored = getattr(response.headers, "_store", None)
+            if isinstance(stored, dict):
+                stored.update(headers)
             else:  # pragma: no cover - a future Django without CaseInsensitiveMapping._store
                 for name, value in headers.values():
                     response[name] = value
-        store = response.headers
-        store["ETag"] = etag
-        store["Cache-Control"] = cache_control
-        store["X-Cache"] = "hit"
+        response["ETag"] = etag
+        response["Cache-Control"] = cache_control
+        response["X-Cache"] = "hit"
         return response
 
     @staticmethod
