@@ -63,7 +63,9 @@ def _window_ranked(*, window: str, hours: int, now: datetime) -> list[_Candidate
     max_age = (conf.get("MAX_ARTICLE_AGE_DAYS") or {}).get(window)
     if max_age is not None:
         rankable = rankable.filter(published_at__gte=now - timedelta(days=max_age))
-    counts = PageViewHourly.objects.filter(hour__gte=since).order_by().values("article_id", "views")
+    # The upper bound changes no result (no bucket is in the future) but makes the range two-sided,
+    # which SQLite's planner, without ANALYZE statistics, needs to pick the hour index over a full scan.
+    counts = PageViewHourly.objects.filter(hour__gte=since, hour__lte=now).order_by().values("article_id", "views")
     if hours > conf["HOURLY_RETENTION_DAYS"] * 24:
         # Older hours were rolled into days by prune_page_views; whole days are counted.
         daily = PageViewDaily.objects.filter(day__gte=since.date()).order_by().values("article_id", "views")

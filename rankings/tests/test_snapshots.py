@@ -326,3 +326,35 @@ def test_stored_pages_go_stale_only_when_a_shown_list_changes(politics):
     views(b, 50)  # b overtakes a
     ranking_snapshots_update()
     assert page_cache_generation() != generation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_leave_exactly_one_current_list_per_scope():
+    """Several update_rankings at once (cron overlap): the advisory lock serialises their writes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory SQLite test database locks tables between threads; SQLite serialises writers")
+
+    section = SectionFactory()
+    for n in range(12):
+        views(ArticleFactory(section=section), n + 1)
+
+    def run(_):
+        try:
+            for _ in range(3):
+                ranking_snapshots_update()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(run, range(4)))
+
+    current = RankingSnapshot.objects.filter(is_current=True)
+    assert sorted(current.values_list("window", "section_id"), key=str) == sorted(
+        [(w, s) for w in ("24h", "7d") for s in (None, section.pk)], key=str
+    )
+    for snapshot in current:
+        assert list(snapshot.entries.order_by("position").values_list("position", flat=True)) == list(range(1, 11))

@@ -19,9 +19,7 @@ class Command(BaseCommand):
             default=None,
             help=f"Keep this many days of hourly buckets (default {settings.RANKINGS['HOURLY_RETENTION_DAYS']}).",
         )
-        parser.add_argument(
-            "--batch-size", type=int, default=PRUNE_BATCH_DEFAULT, help="Hourly rows per transaction."
-        )
+        parser.add_argument("--batch-size", type=int, default=PRUNE_BATCH_DEFAULT, help="Hourly rows per transaction.")
 
     def handle(self, *args, retention_days, batch_size, **options):
         if retention_days is not None and retention_days < 1:
