@@ -6,7 +6,9 @@
   ``<time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>``;
 - ``{{ article.published_at|jst }}`` gives ``7:05 JST, January 17, 2026``;
 - ``{{ article.body|with_dateline:article.dateline }}`` gives the body led by "TOKYO — ";
-- ``{% nav_sections current=... active=... %}`` renders the section navigation.
+- ``{% nav_sections current=... active=... %}`` renders the section navigation;
+- ``{% site_header %}`` / ``{% site_footer %}`` render ``includes/header.html`` / ``includes/footer.html``
+  through the fragment cache (``articles.fragments``): the same HTML on every page of a generation.
 """
 
 from datetime import datetime
@@ -14,10 +16,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.fragments import fragment_cached
 from articles.sanitize import sanitize_body
 from articles.selectors import section_list_for_nav
 
@@ -97,3 +101,34 @@ def nav_sections(current="", active=""):
     ``active`` the section of the article being read (highlighted only).
     """
     return {"sections": section_list_for_nav(), "current": current or "", "active": active or ""}
+
+
+def _render_include(context, template_name: str) -> str:
+    # Rendered in the page's own context, exactly as {% include %} would.
+    return context.template.engine.get_template(template_name).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context) -> SafeString:
+    """The masthead and section navigation, cached per generation, current page and active section."""
+    current, active = context.get("nav_current") or "", context.get("nav_section") or ""
+    return fragment_cached(
+        "header",
+        context.get("SITE_NAME", settings.SITE_NAME),
+        current,
+        active,
+        request=context.get("request"),
+        render=lambda: _render_include(context, "includes/header.html"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context) -> SafeString:
+    """The site footer, cached per generation and year (it shows the copyright year)."""
+    return fragment_cached(
+        "footer",
+        context.get("SITE_NAME", settings.SITE_NAME),
+        timezone.localtime().year,
+        request=context.get("request"),
+        render=lambda: _render_include(context, "includes/footer.html"),
+    )

@@ -13,9 +13,12 @@ in the view it runs no query at all.
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
+from articles.fragments import fragment_cached
 from articles.structured_data import (
     PUBLISHER_LOGO,
     PUBLISHER_LOGO_SIZE,
@@ -58,10 +61,26 @@ def _page_canonical(request) -> str:
     return url
 
 
-@register.inclusion_tag("includes/meta_article.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def seo_article(context, article):
-    """All head tags for an article page (canonical, OG, Twitter, JSON-LD NewsArticle)."""
-    base_url = base_url_for(context.get("request"))
+    """All head tags for an article page (canonical, OG, Twitter, JSON-LD NewsArticle).
+
+    The same for every reader of the article, so kept in the fragment cache per
+    generation, article and site address; an editor's preview is always rendered.
+    """
+    request = context.get("request")
+    base_url = base_url_for(request)
+
+    def render() -> str:
+        return get_template("includes/meta_article.html").render(seo_article_context(article, base_url=base_url))
+
+    if context.get("preview") or article.pk is None:
+        return mark_safe(render())  # noqa: S308 - rendered template
+    return fragment_cached("seo-article", article.pk, base_url, request=request, render=render)
+
+
+def seo_article_context(article, *, base_url: str) -> dict:
+    """What ``includes/meta_article.html`` shows for ``article`` (no query with the page's prefetches)."""
     images = article_images(article)
     lead = images[0] if images else None
     section = article.section

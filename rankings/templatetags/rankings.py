@@ -8,36 +8,71 @@
 Each list reads the current snapshot through ``rankings.selectors``: at most
 one query, none when cached. Before the first ``update_rankings`` the list is
 empty and shows an empty state (see ``rankings.selectors``).
+
+The rendered HTML of a list is cached too, next to the list itself: under the
+same generation token and lifetime as ``rankings.selectors`` keeps the list,
+so it is exactly as fresh as the list, and a page render skips both the list
+read and its template.
 """
 
+import hashlib
+import logging
+
 from django import template
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 
 from rankings import selectors
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 LIST_TEMPLATE = "rankings/includes/ranking_list.html"
 
 
-@register.inclusion_tag(LIST_TEMPLATE)
-def ranking_top_in_section(section, window=None):
+def _list_html(*, scope: str, window, title: str, list_id: str, entries) -> SafeString:
+    """The list's HTML, from the cache when this rankings generation already rendered it."""
+    parts = "\x1f".join(str(part) for part in (scope, window, title, list_id, settings.RANKINGS["SHOWN_ENTRIES"]))
+    digest = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
+    key = f"rankings:{selectors.ranking_cache_generation()}:html:{digest}"
+    try:
+        html = cache.get(key)
+    except Exception:
+        logger.warning("rankings: cache read failed for %s", key, exc_info=True)
+        html = None
+    if html is None:
+        context = {"title": title, "entries": entries(), "list_id": list_id, "more_url_window": window}
+        html = get_template(LIST_TEMPLATE).render(context)
+        try:
+            cache.set(key, html, settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT))
+        except Exception:
+            logger.warning("rankings: cache write failed for %s", key, exc_info=True)
+    return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
+
+
+@register.simple_tag
+def ranking_top_in_section(section, window=None) -> SafeString:
     """Top articles of ``section`` (a Section) in ``window`` (default: the first configured window)."""
     if section is None or getattr(section, "pk", None) is None:
-        return {"hidden": True}
-    return {
-        "title": f"Top Articles in {section.name}",
-        "entries": selectors.ranking_top_in_section(section, window=window),
-        "list_id": f"ranking-top-{section.slug}",
-        "more_url_window": window,
-    }
+        return mark_safe("")  # noqa: S308 - empty
+    return _list_html(
+        scope=f"s{section.pk}",
+        window=window,
+        title=f"Top Articles in {section.name}",
+        list_id=f"ranking-top-{section.slug}",
+        entries=lambda: selectors.ranking_top_in_section(section, window=window),
+    )
 
 
-@register.inclusion_tag(LIST_TEMPLATE)
-def ranking_access(window=None):
+@register.simple_tag
+def ranking_access(window=None) -> SafeString:
     """The site-wide Access Ranking in ``window`` (default: the first configured window)."""
-    return {
-        "title": "Access Ranking",
-        "entries": selectors.ranking_access(window=window),
-        "list_id": "ranking-access" if window is None else f"ranking-access-{window}",
-        "more_url_window": window,
-    }
+    return _list_html(
+        scope="site",
+        window=window,
+        title="Access Ranking",
+        list_id="ranking-access" if window is None else f"ranking-access-{window}",
+        entries=lambda: selectors.ranking_access(window=window),
+    )

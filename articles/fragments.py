@@ -1,0 +1,91 @@
+"""Fragment cache: rendered pieces of HTML shared by many reader pages, kept per page-cache generation.
+
+The full-page cache (``newsroom.middleware``) serves whole pages; a page it
+does not hold is rendered from scratch. Much of that render is the same on
+every page or for every reader of one article: the masthead and section
+navigation, the footer, the ranking rail, an article's head metadata. Those
+pieces are stored here, rendered, under a key that includes the page-cache
+*generation* (``articles.cache``), which every change to what readers see
+bumps, so a fragment is never older than the content it shows. The article
+itself (headline, body, byline, tags) is always rendered from the database:
+this is not the page cache in disguise.
+
+Rules a fragment must follow to be cached here:
+
+* its HTML depends only on what is in its key (generation plus the key parts
+  given: slugs, ids, the site's base URL...), never on the request's user,
+  cookies or a CSP nonce;
+* the generation is read *before* the fragment's data, so an invalidation
+  landing during a render leaves the stored copy under the old generation.
+
+A cache outage only costs the render (``articles.cache`` backs off);
+``FRAGMENT_CACHE_ENABLED = False`` turns the whole layer off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.cache import page_cache, page_cache_available, page_cache_failed, page_cache_generation
+
+KEY_PREFIX = "fragment:"
+# Fragments outlive no page: the generation already makes them stale on any change; this bounds memory.
+FRAGMENT_SECONDS_DEFAULT = 3600
+# Where a request keeps the generation it read first, so one render uses one generation throughout.
+_REQUEST_ATTR = "_fragment_generation"
+
+
+def fragment_generation(request=None) -> int | None:
+    """The page-cache generation for this render (read once per request), None when fragments are off."""
+    if not getattr(settings, "FRAGMENT_CACHE_ENABLED", True) or not page_cache_available():
+        return None
+    if request is not None:
+        cached = getattr(request, _REQUEST_ATTR, None)
+        if cached is not None:
+            return cached
+    # A plain read first: creating it (``create``) costs a second round trip to Redis.
+    generation = page_cache_generation()
+    if generation is None:
+        generation = page_cache_generation(create=True)
+    if request is not None and generation is not None:
+        setattr(request, _REQUEST_ATTR, generation)
+    return generation
+
+
+def fragment_cached(name: str, *parts, request=None, render: Callable[[], str]) -> SafeString:
+    """``render()``'s HTML, from the cache when this generation already stored it under ``name`` + ``parts``.
+
+    ``render`` must return HTML that is safe to output (a rendered template).
+    Without a generation (fragments off, cache down) it simply renders.
+    """
+    generation = fragment_generation(request)
+    if generation is None:
+        return mark_safe(render())  # noqa: S308 - rendered template output
+    raw = "\x1f".join(str(part) for part in parts)
+    key = f"{KEY_PREFIX}{name}:{generation}:{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"
+    html = fragment_cache_get(key)
+    if html is None:
+        html = str(render())
+        fragment_cache_set(key, html)
+    return mark_safe(html)  # noqa: S308 - rendered template output, stored by us
+
+
+def fragment_cache_get(key: str):
+    """The value stored under ``key``, None when missing or the cache is down."""
+    try:
+        return page_cache().get(key)
+    except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
+        page_cache_failed("fragment read", exc)
+        return None
+
+
+def fragment_cache_set(key: str, value) -> None:
+    """Store ``value`` under ``key`` for ``FRAGMENT_CACHE_SECONDS`` (errors logged, then ignored)."""
+    try:
+        page_cache().set(key, value, getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT))
+    except Exception as exc:  # noqa: BLE001
+        page_cache_failed("fragment store", exc)
