@@ -36,15 +36,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import pg_database_ensure, run, say  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"sqlite": 0.6, "postgres": 0.5, "redis": 0.8}
 TARGET_P99_MS = 30.0
 WORKERS = 2
 READER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- Django-side tasks (child processes with the mode's environment) -------------------------------
@@ -99,26 +97,9 @@ def task_count(article_id: int) -> None:
 # --- Orchestration ------------------------------------------------------------------------------------
 
 
-def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
-
-
 def child_json(env: dict, *args: str) -> dict:
     out = run([sys.executable, __file__, *args], env, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
-
-
-def pg_database_ensure(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def mode_env(args, mode: str, scratch: Path) -> dict:

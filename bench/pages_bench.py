@@ -39,16 +39,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from _common import pg_database_ensure, run, say  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_CACHED = 0.85
 TARGET_UNCACHED = 0.30
 TARGET_RSS_MB = 80.0
 MIN_REQUESTS_PER_WORKER = 10_000
 WORKERS = 2
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- Django-side tasks (run in a child process with the bench environment) ----------------------
@@ -125,10 +123,6 @@ def task_urls() -> None:
 # --- Orchestration -----------------------------------------------------------------------------------
 
 
-def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
-
-
 def manage(env: dict, *args: str, quiet: bool = True) -> None:
     out = subprocess.DEVNULL if quiet else None
     run([sys.executable, "manage.py", *args], env, stdout=out)
@@ -137,19 +131,6 @@ def manage(env: dict, *args: str, quiet: bool = True) -> None:
 def has_command(env: dict, name: str) -> bool:
     listing = run([sys.executable, "manage.py", "help", "--commands"], env, capture_output=True, text=True).stdout
     return name in listing.split()
-
-
-def pg_database_ensure(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def base_env(args, scratch: Path) -> dict:
