@@ -11,6 +11,7 @@ its own key prefix, deleted afterwards, so nothing leaks between tests.
 """
 
 import os
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -124,3 +125,13 @@ def post_beacon(client, article_id, *, token=None, ua=READER_UA, ip="203.0.113.1
 
 def at(hour: int, minute: int = 0, second: int = 0, *, day: int = 10) -> datetime:
     return datetime(2026, 3, day, hour, minute, second, tzinfo=UTC)
+
+
+def wait_for(condition, *, timeout=10.0, what="the condition"):
+    """Poll (flushing Redis each time, through the helpers) until ``condition()`` is true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

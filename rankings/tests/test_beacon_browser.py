@@ -1,28 +1,16 @@
 """In chromium: opening an article counts one view; a reload and a crawler add nothing."""
 
-import time
-
 import pytest
 
 from articles.tests.factories import ArticleFactory
 from rankings.models import RejectedViewHourly
 from rankings.tests import beacon_support
-from rankings.tests.beacon_support import GOOGLEBOT_UA, READER_UA, counted_views, rejected
+from rankings.tests.beacon_support import GOOGLEBOT_UA, READER_UA, counted_views, rejected, wait_for
 
 Reason = RejectedViewHourly.Reason
 counter_backend = beacon_support.counter_backend
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, *, timeout=10.0, what="the condition"):
-    """Poll (flushing Redis each time, through the helpers) until ``condition()`` is true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _open(browser, url, *, user_agent):

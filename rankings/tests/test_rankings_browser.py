@@ -1,7 +1,5 @@
 """In chromium: a counted view puts the article in the Access Ranking; a crawler shows in the admin chart."""
 
-import time
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -9,18 +7,9 @@ from django.core.management import call_command
 from articles.tests.factories import ArticleFactory, SectionFactory
 from rankings.models import RejectedViewHourly
 from rankings.tests import beacon_support
-from rankings.tests.beacon_support import GOOGLEBOT_UA, READER_UA, counted_views, rejected
+from rankings.tests.beacon_support import GOOGLEBOT_UA, READER_UA, counted_views, rejected, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, *, timeout=10.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
