@@ -95,10 +95,9 @@ def _photos_rendered(jobs: list[PhotoJob], *, workers: int) -> Iterator[PhotoRes
 def _photo_store(result: PhotoResult, *, caption: str, credit: str, written: list[str]) -> Photo:
     """Store a pre-rendered photo: original, row, renditions, as ``photo_create`` would.
 
-    Mirrors ``articles.photos.renditions_store`` for a set rendered elsewhere; the row is
-    inserted with ``bulk_create`` so the post_save receiver does not render it all again.
-    If the result is not what the photos module considers fresh (its layout changed),
-    the renditions are rebuilt the ordinary way.
+    The set was rendered in a worker process; ``photos.renditions_save`` stores it exactly
+    as ``photo_create`` would. The row is inserted with ``bulk_create`` so the post_save
+    receiver does not render it all again.
     """
     image_field = Photo._meta.get_field("image")
     name = default_storage.save(image_field.generate_filename(None, f"demo-{result.key}.jpg"), ContentFile(result.jpeg))
@@ -114,31 +113,11 @@ def _photo_store(result: PhotoResult, *, caption: str, credit: str, written: lis
         height=result.rendered.height,
     )
     (photo,) = Photo.objects.bulk_create([photo])
-    version = photos.renditions_version(name=name, focal_x=result.focal_x, focal_y=result.focal_y)
-    folder = f"{photos.RENDITIONS_DIR}/{photo.pk}/{version}"
-
-    def put(item: photos.RenderedFile) -> dict:
-        stored = default_storage.save(f"{folder}/{item.filename}", ContentFile(item.content))
-        written.append(stored)
-        return {"name": stored, "width": item.width, "height": item.height}
-
-    rendered = result.rendered
-    photo.renditions = {
-        "shape": photos.RENDITIONS_SHAPE,
-        "source": {"name": name, "focal_x": float(result.focal_x), "focal_y": float(result.focal_y)},
-        "width": rendered.width,
-        "height": rendered.height,
-        "widths": {fmt: [put(item) for item in files] for fmt, files in rendered.widths.items()},
-        "crops": {key: put(item) for key, item in rendered.crops.items()},
-    }
-    if photos.renditions_stale(photo):  # pragma: no cover - only if the photos module's layout moved on
-        photo.renditions = {}
-        Photo.objects.filter(pk=photo.pk).update(renditions={})
-        from articles.services import photo_renditions_build
-
-        photo_renditions_build(photo=photo)
-    else:
-        Photo.objects.filter(pk=photo.pk).update(renditions=photo.renditions)
+    photo.renditions = photos.renditions_save(
+        rendered=result.rendered, photo_id=photo.pk, name=name, focal_x=result.focal_x, focal_y=result.focal_y
+    )
+    written.extend(photos.renditions_file_names(photo.renditions))
+    Photo.objects.filter(pk=photo.pk).update(renditions=photo.renditions)
     return photo
 
 
