@@ -26,9 +26,12 @@ def _collected_static(tmp_path_factory):
     """Collect static files once, so tests use the production (hashed, compressed) storage."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.test.signals import setting_changed
 
     root = tmp_path_factory.mktemp("staticfiles")
     settings.STATIC_ROOT = root
+    # Tell Django, so a static files storage made earlier (a module importing it) forgets the old root.
+    setting_changed.send(sender=type(settings), setting="STATIC_ROOT", value=root, enter=True)
     call_command("collectstatic", "--noinput", verbosity=0)
     return root
 
@@ -57,10 +60,16 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (Redis in the PostgreSQL leg)."""
+    """Each test starts with an empty cache (Redis in the PostgreSQL leg), and no cache outage remembered."""
     from django.core.cache import cache
 
+    from articles import cache as page_cache_state
+    from articles.fragments import fragment_local_clear
+
     cache.clear()
+    # A test that breaks the cache on purpose leaves the page cache backing off for seconds.
+    page_cache_state._outage_until = 0.0
+    fragment_local_clear()
     yield
     cache.clear()
 

@@ -100,12 +100,25 @@ def page_cache_generation_file() -> Path | None:
     sites or a test run and a dev server on one machine do not share it. An
     in-memory database (the SQLite test run) has no other process to tell.
     """
-    if not isinstance(page_cache(), LocMemCache):
-        return None
+    per_process = isinstance(page_cache(), LocMemCache)
     configured = getattr(settings, "PAGE_CACHE_GENERATION_FILE", None)
+    database = str(settings.DATABASES["default"].get("NAME", ""))
+    # Read several times per request: the answer, which depends on nothing else, is kept.
+    key = (per_process, configured, database)
+    if key not in _generation_files:
+        _generation_files.clear()
+        _generation_files[key] = _generation_file_for(per_process, configured=configured, database=database)
+    return _generation_files[key]
+
+
+_generation_files: dict[tuple, Path | None] = {}
+
+
+def _generation_file_for(per_process: bool, *, configured: str | None, database: str) -> Path | None:
+    if not per_process:
+        return None
     if configured:
         return Path(configured)
-    database = str(settings.DATABASES["default"].get("NAME", ""))
     if not database or ":memory:" in database or "mode=memory" in database:
         # No other process can see an in-memory database (tests): keep the generation in the cache.
         return None

@@ -19,7 +19,8 @@ Rules a fragment must follow to be cached here:
   landing during a render leaves the stored copy under the old generation.
 
 A cache outage only costs the render (``articles.cache`` backs off);
-``FRAGMENT_CACHE_ENABLED = False`` turns the whole layer off.
+``FRAGMENT_CACHE_ENABLED = False`` turns the whole layer off. Each process
+also keeps the HTML it has used, by the same keys (``fragment_local_get``).
 """
 
 from __future__ import annotations
@@ -67,11 +68,46 @@ def fragment_cached(name: str, *parts, request=None, render: Callable[[], str]) 
         return mark_safe(render())  # noqa: S308 - rendered template output
     raw = "\x1f".join(str(part) for part in parts)
     key = f"{KEY_PREFIX}{name}:{generation}:{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"
-    html = fragment_cache_get(key)
+    html = fragment_local_get(key)
     if html is None:
-        html = str(render())
-        fragment_cache_set(key, html)
+        html = fragment_cache_get(key)
+        if html is None:
+            html = str(render())
+            fragment_cache_set(key, html)
+        fragment_local_set(key, html)
     return mark_safe(html)  # noqa: S308 - rendered template output, stored by us
+
+
+def fragment_local_get(key: str):
+    """This process's copy of the HTML (or bytes) stored under ``key``, if it has one.
+
+    The key of a rendered fragment includes the generation it was rendered
+    under, so the HTML behind one key never changes: a copy kept in the
+    process is as fresh as the shared cache's, and saves its round trip
+    (Redis) and the unpickling on every page.
+    """
+    return _local.get(key)
+
+
+def fragment_local_set(key: str, html: str | bytes) -> None:
+    """Keep ``html`` in this process under ``key`` (at most ``LOCAL_MAX_ENTRIES``; the oldest generations go).
+
+    Only immutable values (``str``, ``bytes``): one copy serves every request of the process.
+    """
+    if len(_local) >= LOCAL_MAX_ENTRIES:
+        # Keys of past generations are never asked for again: starting over is the simplest bound.
+        _local.clear()
+    _local[key] = html
+
+
+def fragment_local_clear() -> None:
+    """Forget this process's copies (tests; never needed for correctness)."""
+    _local.clear()
+
+
+# Headers, footers, head metadata and ranking lists of one generation: a few hundred, a few MB at most.
+LOCAL_MAX_ENTRIES = 1024
+_local: dict[str, str | bytes] = {}
 
 
 def fragment_cache_get(key: str):

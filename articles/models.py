@@ -4,12 +4,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from articles.sanitize import sanitize_body
+from articles.urlcache import reverse_cached
 
 
 class Section(models.Model):
@@ -25,7 +25,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return reverse_cached("articles:section", slug=self.slug)
 
 
 class Author(models.Model):
@@ -41,7 +41,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return reverse_cached("articles:author", slug=self.slug)
 
 
 def _unit_interval():
@@ -191,7 +191,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return reverse_cached("articles:detail", pk=self.pk, slug=self.slug)
 
     @property
     def display_headline(self) -> str:

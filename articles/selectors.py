@@ -1,14 +1,24 @@
 """Composed reads of articles for pages, feeds and other apps."""
 
+import pickle
 import re
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 from taggit.models import Tag
 
+from articles.compiled import CompiledQuery
 from articles.fragments import KEY_PREFIX as FRAGMENT_KEY_PREFIX
-from articles.fragments import fragment_cache_get, fragment_cache_set, fragment_generation
+from articles.fragments import (
+    fragment_cache_get,
+    fragment_cache_set,
+    fragment_generation,
+    fragment_local_get,
+    fragment_local_set,
+)
 from articles.models import Article, ArticleUpdate, Author, Section
 
 
@@ -35,7 +45,7 @@ def section_list_for_nav() -> list[Section]:
     return list(Section.objects.only("id", "name", "slug", "position"))
 
 
-def article_for_page(*, pk: int, cached_relations: bool = False) -> Article | None:
+def article_for_page(*, pk: int, cached_relations: bool = False, request=None) -> Article | None:
     """One published article with everything its page shows, in a constant four queries.
 
     Section and lead photo are joined; authors, tags and the update log are
@@ -46,15 +56,18 @@ def article_for_page(*, pk: int, cached_relations: bool = False) -> Article | No
     page-cache generation already loaded them (``articles.fragments``: a change
     to any of them bumps it), so a warm render costs one query without joins,
     which re-checks that the article is visible and reads its own columns.
+    ``request`` lets the page read the generation once for the selector and
+    its fragments.
     """
-    generation = fragment_generation() if cached_relations else None
+    generation = fragment_generation(request) if cached_relations else None
     key = f"{FRAGMENT_KEY_PREFIX}article-relations:{generation}:{pk}"
-    stored = fragment_cache_get(key) if generation is not None else None
-    # No ordering: one primary key needs none, and compiling it is a tenth of the query's cost.
-    articles = Article.objects.published().filter(pk=pk).order_by()
+    stored = _relations_get(key) if generation is not None else None
     if stored is None:
-        articles = articles.select_related("section", "lead_photo")
-    article = next(iter(articles), None)
+        joined = _article_published(pk=pk, now=timezone.now()).select_related("section", "lead_photo")
+        article = next(iter(joined), None)
+    else:
+        # Section, photo and relations are cached: only the article's own row, by pre-compiled SQL.
+        article = _ARTICLE_PUBLISHED.first(pk=pk, now=timezone.now())
     if article is None:
         return None
     relations = {
@@ -71,8 +84,39 @@ def article_for_page(*, pk: int, cached_relations: bool = False) -> Article | No
     _prefetched_set(article, relations)
     if generation is not None:
         loaded = {name: list(queryset) for name, queryset in relations.items()}
-        fragment_cache_set(key, {**loaded, "section": article.section, "lead_photo": article.lead_photo})
+        _relations_set(key, {**loaded, "section": article.section, "lead_photo": article.lead_photo})
     return article
+
+
+def _relations_get(key: str) -> dict | None:
+    # The process keeps the pickled relations too (the key holds the generation, so they never go
+    # stale) and unpickles them per request: every page gets its own model instances, as from the cache.
+    pickled = fragment_local_get(key)
+    if pickled is not None:
+        return pickle.loads(pickled)  # noqa: S301 - bytes this process pickled itself
+    stored = fragment_cache_get(key)
+    if stored is not None:
+        fragment_local_set(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL))
+    return stored
+
+
+def _relations_set(key: str, relations: dict) -> None:
+    fragment_cache_set(key, relations)
+    fragment_local_set(key, pickle.dumps(relations, pickle.HIGHEST_PROTOCOL))
+
+
+def _article_published(*, pk: int, now: datetime) -> QuerySet[Article]:
+    # No ordering: one primary key needs none, and compiling it is a tenth of the query's cost.
+    return Article.objects.published(now=now).filter(pk=pk).order_by()
+
+
+_ARTICLE_PUBLISHED = CompiledQuery(
+    _article_published,
+    markers=(
+        {"pk": 918273645546372, "now": datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)},
+        {"pk": 819283746557463, "now": datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)},
+    ),
+)
 
 
 def _joined_set(article: Article, stored: dict) -> bool:

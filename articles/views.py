@@ -73,7 +73,7 @@ def render_article(request, article: Article, *, preview: bool = False):
 def article_detail(request, pk: int, slug: str | None = None):
     if pk > MAX_ID:
         raise Http404("No such article")
-    article = article_for_page(pk=pk, cached_relations=True)
+    article = article_for_page(pk=pk, cached_relations=True, request=request)
     if article is None:
         raise Http404("No such article")
     if slug != article.slug:

@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from articles.cache import page_cache_generation
+from articles.fragments import fragment_generation
 from articles.models import Section
 from rankings.models import PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
 
@@ -95,19 +97,29 @@ def _cache_set(key: str, value, timeout) -> None:
         logger.warning("rankings: cache write failed for %s", key, exc_info=True)
 
 
-def _page_generation():
+def _page_generation(request=None):
     # The full-page cache's generation (articles.cache), shared by every process even with the
     # local-memory cache. update_rankings bumps it when a list readers see changes, so a page
-    # re-rendered after that never reuses this process's older copy of a list.
-    try:
-        from articles.cache import page_cache_generation
-    except ImportError:
-        return None
-    return page_cache_generation()
+    # re-rendered after that never reuses this process's older copy of a list. During a page
+    # render the fragment cache has read it already: the same value, without another read.
+    generation = fragment_generation(request) if request is not None else None
+    return generation if generation is not None else page_cache_generation()
 
 
-def ranking_cache_generation() -> str:
-    """The token list cache keys include: ours (bumped by every update_rankings) and the page cache's."""
+def ranking_cache_generation(*, request=None) -> str:
+    """The token list cache keys include: ours (bumped by every update_rankings) and the page cache's.
+
+    With ``request``, read once per request: a page showing two lists pays for one read.
+    """
+    token = getattr(request, "_ranking_generation", None)
+    if token is None:
+        token = _ranking_cache_generation(request)
+        if request is not None:
+            request._ranking_generation = token
+    return token
+
+
+def _ranking_cache_generation(request=None) -> str:
     generation = _cache_get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex[:12]
@@ -116,7 +128,7 @@ def ranking_cache_generation() -> str:
             generation = cache.get(GENERATION_KEY) or generation
         except Exception:
             logger.warning("rankings: cache unavailable for the generation key", exc_info=True)
-    return f"{generation}.{_page_generation()}"
+    return f"{generation}.{_page_generation(request)}"
 
 
 def _list_cache_seconds() -> int:

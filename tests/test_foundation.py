@@ -59,7 +59,7 @@ def test_production_leg_really_uses_postgresql_and_redis():
         assert settings.RANKINGS["BACKEND"] == "database"
         return
     assert connection.vendor == "postgresql"
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "newsroom.cache.RedisCache"
     assert settings.RANKINGS["BACKEND"] == "redis"
     cache.set("ci-probe", "here", 30)
     client = cache._cache.get_client()

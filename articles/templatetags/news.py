@@ -1,25 +1,29 @@
-"""Reader-page helpers: Tokyo times, the dateline-led body, navigation and pagination links.
+"""Reader-page helpers: Tokyo times, the dateline-led body, the masthead, footer and pagination links.
 
-``{% load news %}``, then:
+Plain functions that both template engines call: the reader pages (Jinja2,
+``newsroom.templating``) as ``{{ value|time_jst }}`` or ``{{ site_header() }}``,
+Django templates after ``{% load news %}``.
 
-- ``{{ article.published_at|time_jst }}`` gives
-  ``<time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>``;
-- ``{{ article.published_at|jst }}`` gives ``7:05 JST, January 17, 2026``;
-- ``{{ article.body|with_dateline:article.dateline }}`` gives the body led by "TOKYO — ";
-- ``{% nav_sections current=... active=... %}`` renders the section navigation;
-- ``{% site_header %}`` / ``{% site_footer %}`` render ``includes/header.html`` / ``includes/footer.html``
-  through the fragment cache (``articles.fragments``): the same HTML on every page of a generation.
+- ``time_jst`` gives ``<time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>``;
+- ``jst`` gives ``7:05 JST, January 17, 2026``;
+- ``with_dateline(body, dateline)`` gives the body led by "TOKYO — ";
+- ``site_header()`` / ``site_footer()`` render ``includes/header.html`` (with the section
+  navigation) / ``includes/footer.html`` through the fragment cache (``articles.fragments``):
+  the same HTML on every page of a generation.
 """
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from jinja2 import pass_context
 
 from articles.fragments import fragment_cached
 from articles.sanitize import sanitize_body
@@ -60,6 +64,13 @@ def time_jst(value) -> SafeString:
     """The whole ``<time>`` element a reader sees, machine-readable and in Tokyo time."""
     if not isinstance(value, datetime):
         return mark_safe("")  # noqa: S308 - empty string
+    return _time_element(value)
+
+
+# Pages show the same few hundred publication times over and over; equal instants
+# (whatever their zone) give the same element, so the key is the datetime itself.
+@lru_cache(maxsize=4096)
+def _time_element(value: datetime) -> SafeString:
     return format_html('<time datetime="{}">{}</time>', jst_iso(value), jst(value))
 
 
@@ -83,6 +94,7 @@ def with_dateline(body, dateline="") -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+@pass_context
 def page_url(context, number) -> str:
     """The current URL's query string with ``page`` set to ``number`` (other parameters such as ``q`` kept)."""
     request = context["request"]
@@ -93,42 +105,36 @@ def page_url(context, number) -> str:
     return f"?{query}" if query else request.path
 
 
-@register.inclusion_tag("includes/nav.html")
-def nav_sections(current="", active=""):
-    """Every section, in position order, for the header navigation (one small query).
-
-    ``current`` is the slug of the section whose page this is (``aria-current``);
-    ``active`` the section of the article being read (highlighted only).
-    """
-    return {"sections": section_list_for_nav(), "current": current or "", "active": active or ""}
-
-
-def _render_include(context, template_name: str) -> str:
-    # Rendered in the page's own context, exactly as {% include %} would.
-    return context.template.engine.get_template(template_name).render(context)
-
-
 @register.simple_tag(takes_context=True)
+@pass_context
 def site_header(context) -> SafeString:
-    """The masthead and section navigation, cached per generation, current page and active section."""
+    """The masthead and section navigation, cached per generation, current page and active section.
+
+    ``nav_current`` is the slug of the section whose page this is (or "home", "search"):
+    ``aria-current``; ``nav_section`` the section of the article being read (highlighted only).
+    """
+    site_name = context.get("SITE_NAME") or settings.SITE_NAME
     current, active = context.get("nav_current") or "", context.get("nav_section") or ""
-    return fragment_cached(
-        "header",
-        context.get("SITE_NAME", settings.SITE_NAME),
-        current,
-        active,
-        request=context.get("request"),
-        render=lambda: _render_include(context, "includes/header.html"),
-    )
+
+    def render() -> str:
+        # One small query: every section in position order.
+        sections = section_list_for_nav()
+        values = {"SITE_NAME": site_name, "current": current, "active": active, "sections": sections}
+        return render_to_string("includes/header.html", values)
+
+    return fragment_cached("header", site_name, current, active, request=context.get("request"), render=render)
 
 
 @register.simple_tag(takes_context=True)
+@pass_context
 def site_footer(context) -> SafeString:
     """The site footer, cached per generation and year (it shows the copyright year)."""
+    site_name = context.get("SITE_NAME") or settings.SITE_NAME
+    year = timezone.localtime().year
     return fragment_cached(
         "footer",
-        context.get("SITE_NAME", settings.SITE_NAME),
-        timezone.localtime().year,
+        site_name,
+        year,
         request=context.get("request"),
-        render=lambda: _render_include(context, "includes/footer.html"),
+        render=lambda: render_to_string("includes/footer.html", {"SITE_NAME": site_name, "year": year}),
     )

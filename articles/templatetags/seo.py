@@ -2,8 +2,10 @@
 
 Put these in ``{% block meta %}`` (``base.html`` writes ``<title>`` itself):
 
-    {% load seo %}{% seo_article article %}
-    {% load seo %}{% seo_page title=section.name description=section.description feed_url=feed_url %}
+    {{ seo_article(article) }}
+    {{ seo_page(title=section.name, description=section.description, feed_url=feed_url) }}
+
+(in Django templates: ``{% load seo %}{% seo_article article %}``, ``{% seo_page title=... %}``).
 
 Both tags read only what the view loaded: ``seo_article`` uses
 ``article.section``, ``article.lead_photo`` and ``article.authors.all()`` /
@@ -16,7 +18,8 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from jinja2 import pass_context
 
 from articles.fragments import fragment_cached
 from articles.structured_data import (
@@ -62,7 +65,8 @@ def _page_canonical(request) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def seo_article(context, article):
+@pass_context
+def seo_article(context, article) -> SafeString:
     """All head tags for an article page (canonical, OG, Twitter, JSON-LD NewsArticle).
 
     The same for every reader of the article, so kept in the fragment cache per
@@ -113,13 +117,14 @@ def seo_article_context(article, *, base_url: str) -> dict:
     }
 
 
-@register.inclusion_tag("includes/meta_page.html", takes_context=True)
-def seo_page(context, *, title, description="", feed_url=""):
+@register.simple_tag(takes_context=True)
+@pass_context
+def seo_page(context, *, title, description="", feed_url="") -> SafeString:
     """Head tags for a non-article page (canonical, description, OG, feed autodiscovery)."""
     request = context.get("request")
     base_url = base_url_for(request)
     width, height = PUBLISHER_LOGO_SIZE
-    return {
+    values = {
         "title": title,
         "description": " ".join(str(description).split()),
         "canonical": _page_canonical(request) if request is not None else "",
@@ -133,3 +138,4 @@ def seo_page(context, *, title, description="", feed_url=""):
         },
         "feeds": _feed_links(base_url=base_url, extra=[(feed_url, f"{title} (RSS)")] if feed_url else []),
     }
+    return mark_safe(get_template("includes/meta_page.html").render(values))  # noqa: S308 - rendered template

@@ -103,6 +103,8 @@ def test_editor_uploads_writes_tags_publishes_and_finds_it_on_section_page_and_f
     # Its focal point is set by clicking the subject in the picture.
     image = page.locator("[data-focal-point] img")
     expect(image).to_be_visible()
+    # The script shows the marker once it listens for clicks: a click before that would be lost.
+    expect(page.locator("[data-focal-point] .nr-focal__marker")).to_be_visible()
     box = image.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.5)
     assert abs(float(page.input_value("#id_focal_x")) - 0.72) < 0.02

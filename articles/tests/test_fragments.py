@@ -83,3 +83,20 @@ def test_fragments_can_be_turned_off(settings):
     fragment_cached("probe", render=render)
 
     assert len(renders) == 2
+
+
+def test_the_process_keeps_its_copy_and_stays_bounded(monkeypatch):
+    from articles import fragments
+
+    reads = []
+    shared_get = fragments.fragment_cache_get
+    monkeypatch.setattr(fragments, "fragment_cache_get", lambda key: reads.append(key) or shared_get(key))
+
+    assert fragment_cached("probe", "a", render=lambda: "<p>a</p>") == "<p>a</p>"
+    assert fragment_cached("probe", "a", render=lambda: "<p>never</p>") == "<p>a</p>"
+    assert len(reads) == 1  # the second call did not ask the shared cache
+
+    monkeypatch.setattr(fragments, "LOCAL_MAX_ENTRIES", 2)
+    for part in "bcde":
+        fragment_cached("probe", part, render=lambda part=part: f"<p>{part}</p>")
+    assert len(fragments._local) <= 2

@@ -84,3 +84,13 @@ def test_page_url_keeps_other_parameters_and_drops_page_one():
     )  # escaped for the href attribute
     request = RequestFactory().get("/section/politics/", {"page": "3"})
     assert template.render(Context({"request": request})) == "?page=2|/section/politics/"
+
+
+def test_equal_instants_in_any_zone_give_the_same_time_element():
+    moment = utc(2026, 1, 16, 22, 5)
+    tokyo = moment.astimezone(timezone(timedelta(hours=9)))
+    new_york = moment.astimezone(timezone(timedelta(hours=-5)))
+
+    expected = '<time datetime="2026-01-17T07:05:00+09:00">7:05 JST, January 17, 2026</time>'
+    assert time_jst(moment) == time_jst(tokyo) == time_jst(new_york) == expected
+    assert time_jst(moment + timedelta(minutes=1)) != expected

@@ -23,7 +23,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
+from jinja2 import pass_context
 
+from articles.fragments import fragment_local_get, fragment_local_set
 from rankings import selectors
 
 register = template.Library()
@@ -32,11 +34,18 @@ logger = logging.getLogger(__name__)
 LIST_TEMPLATE = "rankings/includes/ranking_list.html"
 
 
-def _list_html(*, scope: str, window, title: str, list_id: str, entries) -> SafeString:
-    """The list's HTML, from the cache when this rankings generation already rendered it."""
+def _list_html(*, scope: str, window, title: str, list_id: str, entries, request=None) -> SafeString:
+    """The list's HTML, from the cache when this rankings generation already rendered it.
+
+    The process keeps its own copy too (``articles.fragments.fragment_local_get``): the
+    key holds the generation, so the HTML behind it never changes.
+    """
     parts = "\x1f".join(str(part) for part in (scope, window, title, list_id, settings.RANKINGS["SHOWN_ENTRIES"]))
     digest = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
-    key = f"rankings:{selectors.ranking_cache_generation()}:html:{digest}"
+    key = f"rankings:{selectors.ranking_cache_generation(request=request)}:html:{digest}"
+    html = fragment_local_get(key)
+    if html is not None:
+        return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
     try:
         html = cache.get(key)
     except Exception:
@@ -49,11 +58,13 @@ def _list_html(*, scope: str, window, title: str, list_id: str, entries) -> Safe
             cache.set(key, html, settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT))
         except Exception:
             logger.warning("rankings: cache write failed for %s", key, exc_info=True)
+    fragment_local_set(key, html)
     return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
 
 
-@register.simple_tag
-def ranking_top_in_section(section, window=None) -> SafeString:
+@register.simple_tag(takes_context=True)
+@pass_context
+def ranking_top_in_section(context, section, window=None) -> SafeString:
     """Top articles of ``section`` (a Section) in ``window`` (default: the first configured window)."""
     if section is None or getattr(section, "pk", None) is None:
         return mark_safe("")  # noqa: S308 - empty
@@ -63,11 +74,13 @@ def ranking_top_in_section(section, window=None) -> SafeString:
         title=f"Top Articles in {section.name}",
         list_id=f"ranking-top-{section.slug}",
         entries=lambda: selectors.ranking_top_in_section(section, window=window),
+        request=context.get("request"),
     )
 
 
-@register.simple_tag
-def ranking_access(window=None) -> SafeString:
+@register.simple_tag(takes_context=True)
+@pass_context
+def ranking_access(context, window=None) -> SafeString:
     """The site-wide Access Ranking in ``window`` (default: the first configured window)."""
     return _list_html(
         scope="site",
@@ -75,4 +88,5 @@ def ranking_access(window=None) -> SafeString:
         title="Access Ranking",
         list_id="ranking-access" if window is None else f"ranking-access-{window}",
         entries=lambda: selectors.ranking_access(window=window),
+        request=context.get("request"),
     )

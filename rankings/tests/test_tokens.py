@@ -88,3 +88,25 @@ def test_tag_renders_nothing_for_articles_readers_cannot_see(status, published_d
     published_at = timezone.now() + published_delta if published_delta is not None else None
     article = ArticleFactory(status=status, published_at=published_at)
     assert _render_tag(article) == ""
+
+
+@pytest.mark.django_db
+def test_tag_signs_once_per_second_and_follows_the_clock_and_the_key(monkeypatch, settings):
+    article = ArticleFactory()
+    clock = [1_900_000_000.2]
+    monkeypatch.setattr(time, "time", lambda: clock[0])  # the tag's and the signer's clock
+
+    def token() -> str:
+        return _render_tag(article).split('data-token="', 1)[1].split('"', 1)[0]
+
+    first = token()
+    clock[0] += 0.5  # the same second: the same token, as signing would give
+    assert token() == first
+    clock[0] += 1  # a new second: a token with the new signing time
+    later = token()
+    assert later != first
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789-abcdefghijklmnop"
+    rotated = token()
+    assert rotated != later
+    assert page_view_token_check(token=rotated, article_id=article.pk)
+    assert not page_view_token_check(token=later, article_id=article.pk)
