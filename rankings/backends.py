@@ -20,7 +20,16 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
     ``RANKINGS["ASYNC_COMMIT"]``, default on) so a beacon never waits for a WAL
     flush: a PostgreSQL crash may lose the last fraction of a second of counts
     (as Redis without persistence would), nothing else. The compiled
-    "published" subquery is cached per process (see ``_PublishedTemplate``).
+    "published" subquery is compiled once per process (``articles.compiled``),
+    so the statement's text never changes: it is prepared on the server once
+    per connection (the ``PREPARED_STATEMENTS`` setting, default on; turn it
+    off behind a transaction-pooling PgBouncer older than 1.21), which saves
+    parsing and planning it on every beacon, most of its server time.
+    Django's per-request health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1``
+    round trip) is skipped for the beacon's statement: when the connection
+    turns out to be dead the statement is run again, once, on a fresh
+    connection. That retry can never count a view twice: if the first attempt
+    did commit, the de-duplication row makes the retry a repeat.
 
     The per-reader rate limit uses Django's cache (``cache.incr``). With the
     local-memory cache that limit is per process (N gunicorn workers allow up
@@ -63,10 +72,17 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
+from articles.compiled import CompiledQuery, prepared_cursor, run_on_live_connection
 from articles.models import Article
 from rankings.models import PageViewFlush, PageViewHourly, ReaderSeen, RejectedViewHourly
 
@@ -128,52 +144,19 @@ def _adapt(moment: datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _published_sql(*, article_id: int, now: datetime) -> tuple[str, list]:
-    """SQL and parameters of ``Article.objects.published(now=now).filter(pk=article_id)``, selecting the id."""
-    published = Article.objects.published(now=now).filter(pk=article_id).order_by().values(published_id=F("pk"))
-    return published.query.sql_with_params()
+def _published_ids(*, article_id: int, now: datetime):
+    """``Article.objects.published(now=now).filter(pk=article_id)``, selecting the id."""
+    return Article.objects.published(now=now).filter(pk=article_id).order_by().values(published_id=F("pk"))
 
 
-class _PublishedTemplate:
-    """The compiled "published" subquery, with the slots where ``now`` and the article id go.
-
-    Compiling a queryset costs more than the two SQL statements of a beacon,
-    so it is compiled once per process (per database vendor) with marker
-    values, and later calls only swap the parameters. It is compiled twice
-    with different markers to prove that nothing else depends on them; if
-    anything else does (a future definition of "published" using, say,
-    ``now - timedelta``), the template refuses and each call compiles afresh,
-    so "published" can never be frozen wrongly.
-    """
-
-    MARKERS = (
-        (datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), 918273645546372),
-        (datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), 819283746557463),
-    )
-
-    def __init__(self):
-        (now_a, id_a), (now_b, id_b) = self.MARKERS
-        sql_a, params_a = _published_sql(article_id=id_a, now=now_a)
-        sql_b, params_b = _published_sql(article_id=id_b, now=now_b)
-        self.sql, self.slots = sql_a, []
-        usable = sql_a == sql_b and len(params_a) == len(params_b)
-        for value_a, value_b in zip(params_a, params_b, strict=False):
-            if value_a == value_b:
-                self.slots.append(("constant", value_a))
-            elif value_a == _adapt(now_a) and value_b == _adapt(now_b):
-                self.slots.append(("now", None))
-            elif value_a == id_a and value_b == id_b:
-                self.slots.append(("article", None))
-            else:
-                usable = False
-        kinds = {kind for kind, _ in self.slots}
-        self.usable = usable and {"now", "article"} <= kinds
-
-    def render(self, *, article_id: int, now: datetime, adapted_now) -> tuple[str, list]:
-        if not self.usable:
-            return _published_sql(article_id=article_id, now=now)
-        values = {"now": adapted_now, "article": article_id}
-        return self.sql, [values.get(kind, value) for kind, value in self.slots]
+# Compiling a queryset costs more than the two SQL statements of a beacon: compiled once per process.
+_PUBLISHED_IDS = CompiledQuery(
+    _published_ids,
+    markers=(
+        {"now": datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), "article_id": 918273645546372},
+        {"now": datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), "article_id": 819283746557463},
+    ),
+)
 
 
 class _VendorSql:
@@ -222,12 +205,6 @@ class _VendorSql:
             f") {qn('published')} WHERE EXISTS (SELECT 1 FROM {qn('seen')}) {upsert} RETURNING 1) "  # noqa: S608
             f"SELECT (SELECT count(*) FROM {qn('seen')}), (SELECT count(*) FROM {qn('counted')})"
         )
-        self.published = _PublishedTemplate()
-        self.count_sql = self.count_head + self.published.sql + self.count_tail if self.published.usable else None
-        self.record_sql, self.record_sql_async = (
-            (head + self.published.sql + self.record_tail if self.published.usable else None)
-            for head in (self.record_head, self.record_head_async)
-        )
         self.one_statement_record = connection.vendor == "postgresql"
 
     def adapt(self, moment: datetime):
@@ -240,24 +217,39 @@ class _VendorSql:
         keeps its single definition; an unpublished or unknown article selects no
         row, inserts nothing and the cursor's rowcount is 0.
         """
-        sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=self.adapt(now))
-        sql = self.count_sql or self.count_head + sub_sql + self.count_tail
-        return sql, [self.adapt(hour), views, *sub_params]
+        sub_sql, sub_params = _PUBLISHED_IDS.sql_with_params(article_id=article_id, now=now)
+        return self.count_head + sub_sql + self.count_tail, [self.adapt(hour), views, *sub_params]
 
     def record_view(
         self, *, reader: str, article_id: int, now: datetime, cutoff: datetime, asynchronous: bool
     ) -> tuple[str, list]:
         """PostgreSQL: de-duplicate and count in one statement, selecting (new reader?, counted?)."""
         adapted_now = self.adapt(now)
-        sub_sql, sub_params = self.published.render(article_id=article_id, now=now, adapted_now=adapted_now)
-        if asynchronous:
-            sql = self.record_sql_async or self.record_head_async + sub_sql + self.record_tail
-        else:
-            sql = self.record_sql or self.record_head + sub_sql + self.record_tail
+        sub_sql, sub_params = _PUBLISHED_IDS.sql_with_params(article_id=article_id, now=now)
+        sql = (self.record_head_async if asynchronous else self.record_head) + sub_sql + self.record_tail
         return sql, [reader, article_id, adapted_now, self.adapt(cutoff), self.adapt(hour_of(now)), 1, *sub_params]
 
 
 _vendor_sql: dict[str, _VendorSql] = {}
+
+
+# The hot path below uses the default connection's wrapper itself: every attribute read
+# through ``django.db.connection`` (a proxy) costs a thread-local lookup.
+def _run_record_statement(sql: str, params: list) -> tuple[int, int]:
+    """Run the PostgreSQL beacon statement, returning (new reader?, counted?)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with prepared_cursor(db) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _record_statement_with_retry(sql: str, params: list) -> tuple[int, int]:
+    """``_run_record_statement`` without Django's per-request ``SELECT 1``, run again once on a dead connection.
+
+    Running it twice cannot count twice: a first attempt that committed left its
+    de-duplication row, so the second is a repeat (``articles.compiled.run_on_live_connection``).
+    """
+    return run_on_live_connection(connections[DEFAULT_DB_ALIAS], lambda: _run_record_statement(sql, params))
 
 
 def _sql() -> _VendorSql:
@@ -343,18 +335,17 @@ class DatabaseBackend(CounterBackend):
             return Reason.RATE_LIMITED
         cutoff = now - timedelta(seconds=self._settings()["DEDUP_SECONDS"])
         sql = _sql()
-        with connection.cursor() as cursor:
-            if sql.one_statement_record:
-                # Asynchronous commit only for a statement that is its own transaction,
-                # never for a caller's transaction.
-                asynchronous = self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block
-                cursor.execute(
-                    *sql.record_view(
-                        reader=reader, article_id=article_id, now=now, cutoff=cutoff, asynchronous=asynchronous
-                    )
+        if sql.one_statement_record:
+            # Asynchronous commit only for a statement that is its own transaction,
+            # never for a caller's transaction.
+            asynchronous = self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block
+            new_reader, counted = _record_statement_with_retry(
+                *sql.record_view(
+                    reader=reader, article_id=article_id, now=now, cutoff=cutoff, asynchronous=asynchronous
                 )
-                new_reader, counted = cursor.fetchone()
-            else:  # SQLite: two statements, each its own cheap WAL commit
+            )
+        else:  # SQLite: two statements, each its own cheap WAL commit
+            with connection.cursor() as cursor:
                 cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
                 new_reader = cursor.rowcount
                 counted = 0

@@ -9,6 +9,7 @@ never stored anywhere.
 import hashlib
 import hmac
 import ipaddress
+import socket
 from datetime import datetime
 from functools import lru_cache
 
@@ -41,12 +42,32 @@ def user_agent_is_bot(user_agent: str) -> bool:
     return _is_crawler(user_agent)
 
 
+def _canonical_ip(value: str) -> bool:
+    """True when ``value`` is an address already written exactly as ``str(ipaddress.ip_address(value))`` would.
+
+    C's inet_pton/inet_ntop take a microsecond where ``ipaddress`` takes several,
+    and proxies write addresses in canonical form, so most beacons stop here.
+    glibc writes IPv4 and IPv6 as ``ipaddress`` does (RFC 5952: lower case, the
+    first longest run of two or more zero groups as "::"), except IPv6 with an
+    embedded IPv4 part, hence no dots in IPv6. Anything else takes the slow path.
+    """
+    family = socket.AF_INET6 if ":" in value else socket.AF_INET
+    if family == socket.AF_INET6 and "." in value:
+        return False
+    try:
+        return socket.inet_ntop(family, socket.inet_pton(family, value)) == value
+    except (OSError, ValueError):
+        return False
+
+
 def _normalise_ip(value: str) -> str | None:
     value = value.strip()
     if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
         value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # "203.0.113.7:51234"
         value = value.split(":", 1)[0]
+    if _canonical_ip(value):
+        return value
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

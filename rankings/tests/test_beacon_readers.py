@@ -1,0 +1,88 @@
+"""Who sent a beacon, computed cheaply: the fast paths give exactly the answers of the slow ones."""
+
+import ipaddress
+
+import pytest
+from crawlerdetect import CrawlerDetect
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rankings import readers
+from rankings.readers import user_agent_is_bot
+from rankings.tests.beacon_support import GOOGLEBOT_UA, READER_UA
+
+
+def _slow_normalise(value: str) -> str | None:
+    """What ``_normalise_ip`` answered before its fast path: ``ipaddress`` for everything."""
+    value = value.strip()
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "203.0.113.7",
+        "192.0.2.0",
+        "255.255.255.255",
+        "203.0.113.7:51234",
+        "010.0.0.1",  # leading zeros: not an address for ipaddress
+        "1.2.3",
+        "256.1.1.1",
+        "2001:db8::1",
+        "2001:DB8::1",  # upper case: normalised
+        "2001:0db8:0000::1",  # leading zeros: normalised
+        "2001:db8:0:1:1:1:1:1",  # a single zero group is not "::"
+        "2001:db8::1:0:0:1",  # the first of two equally long zero runs is "::"
+        "1:0:0:2:0:0:0:3",
+        "::",
+        "::1",
+        "1::",
+        "::ffff:192.0.2.1",  # IPv4-mapped: ipaddress writes it in hex
+        "::192.0.2.1",
+        "fe80::1%eth0",  # a scope id: only ipaddress knows it
+        "[2001:db8::1]:443",
+        "not-an-ip",
+        "",
+        " 203.0.113.7 ",
+    ],
+)
+def test_normalised_addresses_are_what_ipaddress_writes(value):
+    assert readers._normalise_ip(value) == _slow_normalise(value)
+
+
+@given(st.ip_addresses(), st.sampled_from(["str", "exploded", "upper", "bracketed"]))
+def test_any_address_in_any_spelling_normalises_as_ipaddress_does(address, spelling):
+    text = {
+        "str": str(address),
+        "exploded": address.exploded,
+        "upper": str(address).upper(),
+        "bracketed": f"[{address}]:8080" if address.version == 6 else f"{address}:8080",
+    }[spelling]
+    assert readers._normalise_ip(text) == _slow_normalise(text) == str(address)
+
+
+def test_bot_detection_is_remembered_per_user_agent_and_answers_as_crawlerdetect():
+    detect = CrawlerDetect()
+    readers._is_crawler.cache_clear()
+    for _ in range(3):
+        assert user_agent_is_bot(GOOGLEBOT_UA) is detect.is_crawler(GOOGLEBOT_UA) is True
+        assert user_agent_is_bot(READER_UA) is detect.is_crawler(READER_UA) is False
+    info = readers._is_crawler.cache_info()
+    assert (info.misses, info.hits) == (2, 4)  # the big regex ran once per user agent
+
+
+def test_a_huge_user_agent_is_cut_before_matching_and_remembering():
+    readers._is_crawler.cache_clear()
+    huge = READER_UA + " x" * 50_000
+    assert user_agent_is_bot(huge) is False
+    assert user_agent_is_bot(GOOGLEBOT_UA + " " * 10 + "y" * 50_000) is True
+    assert user_agent_is_bot("   ") is True  # no user agent at all
+    # The cache holds only the cut agents: a flood of long agents cannot fill memory with them.
+    assert readers._is_crawler.cache_info().currsize == 2
