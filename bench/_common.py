@@ -27,3 +27,25 @@ def pg_database_ensure(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def bench_article_ensure():
+    """The published article every beacon benchmark posts views of (created once); Django must be set up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.models import Article, Section
+
+    section, _ = Section.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    article, _ = Article.objects.get_or_create(
+        slug="bench-beacon-article",
+        defaults={
+            "headline": "Bench Beacon Article",
+            "section": section,
+            "status": Article.Status.PUBLISHED,
+            "published_at": timezone.now() - timedelta(hours=1),
+            "body": "<p>Measured, not read.</p>",
+        },
+    )
+    return article

@@ -36,7 +36,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import pg_database_ensure, run, say  # bench/ is on sys.path when run as a script
+from _common import bench_article_ensure, pg_database_ensure, run, say  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"sqlite": 0.6, "postgres": 0.5, "redis": 0.8}
@@ -59,24 +59,9 @@ def _django_setup():
 def task_seed() -> None:
     """Create (once) the bench article; print its id and a fresh token as JSON."""
     _django_setup()
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from articles.models import Article, Section
     from rankings.tokens import page_view_token_make
 
-    section, _ = Section.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    article, _ = Article.objects.get_or_create(
-        slug="bench-beacon-article",
-        defaults={
-            "headline": "Bench Beacon Article",
-            "section": section,
-            "status": Article.Status.PUBLISHED,
-            "published_at": timezone.now() - timedelta(hours=1),
-            "body": "<p>Measured, not read.</p>",
-        },
-    )
+    article = bench_article_ensure()
     print(json.dumps({"article": article.pk, "token": page_view_token_make(article_id=article.pk)}))
 
 
@@ -102,14 +87,15 @@ def child_json(env: dict, *args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def mode_env(args, mode: str, scratch: Path) -> dict:
+def mode_env(mode: str, *, secret: str, pg_url: str, redis_url: str, scratch: Path) -> dict:
+    """The environment of one mode (sqlite, postgres, redis) for Django; shared with bench/beacon_inprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_", "NEWSROOM_"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env.update(
         DJANGO_SETTINGS_MODULE="newsroom.settings",
         DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=args.secret,
+        DJANGO_SECRET_KEY=secret,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on the loopback
         DJANGO_STATIC_ROOT=str(scratch / "static"),
@@ -120,11 +106,11 @@ def mode_env(args, mode: str, scratch: Path) -> dict:
         env["DATABASE_URL"] = f"sqlite:///{scratch / 'beacon.sqlite3'}"
         env["NEWSROOM_RANKINGS_BACKEND"] = "database"
     elif mode == "postgres":
-        env["DATABASE_URL"] = args.pg_url
+        env["DATABASE_URL"] = pg_url
         env["NEWSROOM_RANKINGS_BACKEND"] = "database"
     else:
-        env["DATABASE_URL"] = args.pg_url
-        env["REDIS_URL"] = args.redis_url
+        env["DATABASE_URL"] = pg_url
+        env["REDIS_URL"] = redis_url
         env["NEWSROOM_RANKINGS_BACKEND"] = "redis"
     return env
 
@@ -273,7 +259,7 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
         f"{'database backend on PostgreSQL' if mode == 'postgres' else ''}"
         f"{'Redis backend (+ PostgreSQL, Redis cache)' if mode == 'redis' else ''} ==="
     )
-    env = mode_env(args, mode, scratch)
+    env = mode_env(mode, secret=args.secret, pg_url=args.pg_url, redis_url=args.redis_url, scratch=scratch)
     if mode == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             (scratch / f"beacon.sqlite3{suffix}").unlink(missing_ok=True)

@@ -26,37 +26,11 @@ import sys
 import time
 from pathlib import Path
 
-from _common import pg_database_ensure, say  # bench/ is on sys.path when run as a script
+from _common import bench_article_ensure, pg_database_ensure, say  # bench/ is on sys.path when run as a script
+from beacon_bench import mode_env
 
 ROOT = Path(__file__).resolve().parent.parent
 READER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-
-
-def mode_environ(mode: str, *, pg_url: str, redis_url: str, scratch: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NEWSROOM_"))}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="newsroom.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-inprocess-" + "x" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_STATIC_ROOT=str(scratch / "static"),
-        DJANGO_LOG_LEVEL="WARNING",
-        NEWSROOM_TRUSTED_PROXY_COUNT="1",
-    )
-    if mode == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{scratch / 'inprocess.sqlite3'}"
-        env["NEWSROOM_RANKINGS_BACKEND"] = "database"
-    elif mode == "postgres":
-        env["DATABASE_URL"] = pg_url
-        env["NEWSROOM_RANKINGS_BACKEND"] = "database"
-    else:
-        env["DATABASE_URL"] = pg_url
-        env["REDIS_URL"] = redis_url
-        env["NEWSROOM_RANKINGS_BACKEND"] = "redis"
-    return env
 
 
 def task_measure(requests: int, rounds: int, profile: bool) -> None:
@@ -66,27 +40,13 @@ def task_measure(requests: int, rounds: int, profile: bool) -> None:
     import django
 
     django.setup()
-    from datetime import timedelta
-
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from articles.models import Article, Section
     from rankings.tokens import page_view_token_make
 
     call_command("migrate", verbosity=0)
-    section, _ = Section.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    article, _ = Article.objects.get_or_create(
-        slug="bench-beacon-article",
-        defaults={
-            "headline": "Bench Beacon Article",
-            "section": section,
-            "status": Article.Status.PUBLISHED,
-            "published_at": timezone.now() - timedelta(hours=1),
-            "body": "<p>Measured, not read.</p>",
-        },
-    )
+    article = bench_article_ensure()
     body = f"a={article.pk}&t={page_view_token_make(article_id=article.pk)}".encode()
     connection.close()  # as a fresh gunicorn worker: the connection opens on the first request
 
@@ -188,7 +148,9 @@ def main(argv=None) -> int:
                 (scratch / f"inprocess.sqlite3{suffix}").unlink(missing_ok=True)
         else:
             pg_database_ensure(args.pg_url)
-        env = mode_environ(mode, pg_url=args.pg_url, redis_url=args.redis_url, scratch=scratch)
+        env = mode_env(
+            mode, secret="bench-inprocess-" + "x" * 40, pg_url=args.pg_url, redis_url=args.redis_url, scratch=scratch
+        )
         cmd = [sys.executable, __file__, "_measure", str(args.requests), str(args.rounds), str(int(args.profile))]
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:

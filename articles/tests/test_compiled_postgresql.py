@@ -3,12 +3,12 @@
 PostgreSQL only; outside a test transaction (``transaction=True``), as a real request runs.
 """
 
-import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections
 
 from articles.tests.factories import ArticleFactory
+from articles.tests.pg_support import backend_terminate
 
 pytestmark = [
     pytest.mark.skipif(
@@ -31,19 +31,6 @@ def _prepared_article_reads() -> list[str]:
             ["%articles_article%", "%$1%"],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def _terminate_backend(pid: int) -> None:
-    conf = connection.settings_dict
-    with psycopg.connect(
-        dbname=conf["NAME"],
-        user=conf["USER"] or None,
-        password=conf["PASSWORD"] or None,
-        host=conf["HOST"] or None,
-        port=conf["PORT"] or None,
-        autocommit=True,
-    ) as other:
-        assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
 
 
 def test_a_warm_article_page_reads_its_row_through_one_prepared_statement(client, uncached_pages):
@@ -76,7 +63,7 @@ def test_the_page_skips_the_health_check_and_survives_a_killed_connection(client
     monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or True)
     close_old_connections()  # a new request: Django would check the connection first
     killed = connection.connection.info.backend_pid
-    _terminate_backend(killed)
+    backend_terminate(killed)
 
     response = client.get(article.get_absolute_url())
 

@@ -5,7 +5,6 @@ transaction (``transaction=True``): the beacon only skips Django's health
 check and retries when its statement is its own transaction.
 """
 
-import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, close_old_connections, connection, connections
@@ -13,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from articles.tests.factories import ArticleFactory
+from articles.tests.pg_support import backend_terminate
 from rankings import backends
 from rankings.backends import COUNTED
 from rankings.models import ReaderSeen, RejectedViewHourly
@@ -39,20 +39,6 @@ def _prepared_beacon_statements() -> list[str]:
             "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%rankings_readerseen%"]
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def _terminate_backend(pid: int) -> None:
-    """Kill one server connection from outside, as a server restart or a proxy timeout would."""
-    conf = connection.settings_dict
-    with psycopg.connect(
-        dbname=conf["NAME"],
-        user=conf["USER"] or None,
-        password=conf["PASSWORD"] or None,
-        host=conf["HOST"] or None,
-        port=conf["PORT"] or None,
-        autocommit=True,
-    ) as other:
-        assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
 
 
 def _request_starts() -> None:
@@ -121,7 +107,7 @@ def test_a_beacon_on_a_killed_connection_is_counted_exactly_once(database_backen
     article = ArticleFactory()
     assert post_beacon(client, article.pk, ip="198.51.100.1").status_code == 204
     killed = connection.connection.info.backend_pid
-    _terminate_backend(killed)
+    backend_terminate(killed)
 
     assert post_beacon(client, article.pk, ip="198.51.100.2").status_code == 204
 
