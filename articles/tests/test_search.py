@@ -182,3 +182,25 @@ def test_search_vendor_branch_matches_the_database():
         assert "websearch_to_tsquery" in sql
     else:
         assert "LIKE" in sql.upper()
+
+
+@on_postgresql
+def test_postgresql_search_document_is_answered_from_the_gin_index(stories):
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles.models import Article
+    from articles.selectors import article_search_vector
+
+    # The search's own document expression: the index must match it exactly to be usable.
+    matching = (
+        Article.objects.alias(document=article_search_vector())
+        .filter(document=SearchQuery("lighthouse", search_type="websearch", config="english"))
+        .values("id")
+    )
+    sql, params = matching.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: make the planner show its options
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "article_search_idx" in plan, plan
+    assert len(matching) == 3
