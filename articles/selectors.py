@@ -250,5 +250,13 @@ def article_search(*, query: str) -> QuerySet[Article]:
         return published.none()
     condition = Q()
     for word in words:
-        condition &= Q(headline__icontains=word) | Q(deck__icontains=word) | Q(body__icontains=word)
+        # The body is HTML: the word must be in its text, not in a tag or attribute ("strong",
+        # "href", a link's address). The LIKE comes first so SQLite runs the regular expression
+        # (a Python function) only on the rows that contain the word at all.
+        in_body_text = Q(body__icontains=word) & Q(body__iregex=_TEXT_BEFORE + re.escape(word))
+        condition &= Q(headline__icontains=word) | Q(deck__icontains=word) | in_body_text
     return published.filter(condition).newest_first()
+
+
+# From the start or the end of a tag (">"), then text only (no "<"): what follows is in a text node.
+_TEXT_BEFORE = r"(^|>)[^<]*"

@@ -204,3 +204,18 @@ def test_postgresql_search_document_is_answered_from_the_gin_index(stories):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_search_idx" in plan, plan
     assert len(matching) == 3
+
+
+@on_sqlite
+def test_sqlite_fallback_matches_body_text_not_its_markup():
+    story = ArticleFactory(
+        headline="Harbour Works Finish",
+        deck="Cranes leave.",
+        body='<p>The <strong>harbour</strong> reopens; <a href="https://example.com/volcano">see the map</a>.</p>',
+    )
+
+    assert headlines(article_search(query="harbour reopens")) == [story.headline]
+    assert headlines(article_search(query="map")) == [story.headline]
+    assert headlines(article_search(query="strong")) == []  # a tag name
+    assert headlines(article_search(query="volcano")) == []  # inside an attribute
+    assert headlines(article_search(query="href")) == []
