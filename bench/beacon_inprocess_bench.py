@@ -86,7 +86,8 @@ def task_measure(requests: int, rounds: int, profile: bool) -> None:
         response = application(environ, start_response)
         for _chunk in response:
             pass
-        response.close()
+        if hasattr(response, "close"):  # optional in WSGI
+            response.close()
 
     counter = iter(range(1, 1 << 31))
     for _ in range(300):  # warm-up: imports, connections, caches, prepared statements

@@ -7,6 +7,10 @@ URL resolution. This middleware, placed right after ``SecurityMiddleware``,
 hands such a request straight to the view. Requests carrying the session
 cookie (logged-in editors, who may have to be recognised as staff) take the
 ordinary path through the whole stack.
+
+Under gunicorn (``newsroom.wsgi``) anonymous beacons do not even reach Django's
+handler: ``rankings.wsgi.BeaconFastPath`` serves them first. This middleware
+is the short cut for the other ways in (ASGI, the test client).
 """
 
 from django.conf import settings
