@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 from _common import bench_article_ensure, pg_database_ensure, say  # bench/ is on sys.path when run as a script
 from beacon_bench import mode_env
@@ -62,24 +63,16 @@ def task_measure(requests: int, rounds: int, profile: bool) -> None:
         environ = {
             "REQUEST_METHOD": "POST" if beacon else "GET",
             "PATH_INFO": "/rankings/beacon" if beacon else "/healthz",
-            "SCRIPT_NAME": "",
-            "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
             "HTTP_HOST": "127.0.0.1",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": READER_UA,
             # Written as a proxy writes it (canonical), as bench/beacon.lua does: 2001:db8:<run>:<k>::<n>.
             "HTTP_X_FORWARDED_FOR": f"2001:db8:{run:x}:{1 + n // 0xFFFF:x}::{1 + n % 0xFFFF:x}",
             "wsgi.input": io.BytesIO(body if beacon else b""),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
             "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-            "wsgi.version": (1, 0),
         }
+        setup_testing_defaults(environ)  # the rest of a WSGI environ, as a server fills it in
         if beacon:
             environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded;charset=UTF-8"
             environ["CONTENT_LENGTH"] = str(len(body))

@@ -65,7 +65,6 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -88,6 +87,11 @@ from django.db import (
 )
 from django.db.models import F
 from django.utils import timezone
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: SQLite's busy handler alone
+    fcntl = None
 
 from articles.compiled import CompiledQuery, prepared_cursor, run_on_live_connection
 from articles.models import Article
@@ -305,7 +309,7 @@ def sqlite_writers_queue(db):
     other writer.
     """
     path = _sqlite_lock_path(db)
-    if path is None:
+    if path is None or fcntl is None:
         yield
         return
     key = (os.getpid(), path)  # a descriptor inherited through fork would share the other process's lock

@@ -1,7 +1,7 @@
 """The beacon at the WSGI level (rankings.wsgi): the same answers, counts and headers as through Django."""
 
 import io
-import sys
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -25,25 +25,16 @@ def wsgi_call(*, body: bytes = b"", method="POST", path=BEACON_URL, host="testse
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
         "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": host,
         "REMOTE_ADDR": "203.0.113.10",
         "HTTP_USER_AGENT": READER_UA,
         "CONTENT_TYPE": "application/x-www-form-urlencoded",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
         **extra,
     }
+    setup_testing_defaults(environ)  # the rest of a WSGI environ, as a server fills it in
     answer = {}
 
     def start_response(status, headers, exc_info=None):
