@@ -75,7 +75,7 @@ class CompiledQuery:
         (compiler, sql, params_a), (_, sql_b, params_b) = compiled
         if sql != sql_b or len(params_a) != len(params_b):
             return None
-        first, second = self.markers
+        first = self.markers[0]
         adapted = [{name: _adapt(connection, value) for name, value in marker.items()} for marker in self.markers]
         slots: list[tuple[Any, Any]] = []
         for value_a, value_b in zip(params_a, params_b, strict=True):
@@ -109,9 +109,9 @@ class CompiledQuery:
     def first(self, *, using: str = "default", **values) -> Model | None:
         """The first instance ``build(**values)`` selects, None if none; for querysets of whole model rows.
 
-        Runs the compiled SQL on a plain cursor and builds the instance as the
-        ORM does (``Model.from_db`` with the backend's converters), without
-        building or compiling a queryset.
+        Runs the compiled SQL (prepared on PostgreSQL, ``prepared_cursor``) and
+        builds the instance as the ORM does (``Model.from_db`` with the
+        backend's converters), without building or compiling a queryset.
         """
         compiled = self._compiled(using)
         if compiled is None or compiled.columns is None:

@@ -3,7 +3,7 @@
 Sits right after SecurityMiddleware and WhiteNoise, so a hit skips everything
 else: no CSP policy build, no session, no auth, no URL resolution, no
 database. A hit costs one cache round trip (``MGET`` of the generation, the
-page and the next publication time, through one long-lived Redis client), or
+page and the next publication time; ``newsroom.cache`` keeps the Redis client), or
 with the local-memory cache one lookup and one ``stat()``.
 
 What is stored: anonymous ``GET`` responses with status 200 or 301 that set
@@ -41,7 +41,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
@@ -117,7 +116,6 @@ class PageCacheMiddleware:
         self.cache = page_cache()
         # Local-memory cache: the generation is a file's timestamp (see articles.cache).
         self.generation_file = page_cache_generation_file()
-        self.reader = None
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.excluded):
@@ -135,10 +133,10 @@ class PageCacheMiddleware:
 
         try:
             if self.generation_file is None:
-                found = self.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
+                found = self.cache.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
                 generation = found.get(GENERATION_KEY)
             else:
-                found = self.get_many((key, NEXT_DUE_KEY))
+                found = self.cache.get_many((key, NEXT_DUE_KEY))
                 generation = page_cache_generation_read(self.generation_file)
         except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
             page_cache_failed("page lookup", exc)
@@ -155,35 +153,6 @@ class PageCacheMiddleware:
         if generation is None or request.method != "GET" or not response_is_storable(response):
             return response
         return self.store(request, response, key, generation, found.get(NEXT_DUE_KEY))
-
-    # --- cache reads ------------------------------------------------------------------------
-
-    def get_many(self, keys) -> dict:
-        """``cache.get_many``, but on Redis through one long-lived client.
-
-        Django's Redis backend builds a new ``redis.Redis`` object (and its
-        table of ~170 response callbacks) for every operation, which costs more
-        than the round trip itself; a hit is all round trip, so it keeps one.
-        Same keys (``make_key``) and serializer as the backend: stores made
-        through the ordinary API read back identically.
-        """
-        if self.reader is None:
-            self.reader = self.build_reader()
-        return self.reader(keys)
-
-    def build_reader(self):
-        backend = getattr(self.cache, "_cache", None)
-        serializer = getattr(backend, "_serializer", None)
-        if not isinstance(self.cache, RedisCache) or backend is None or serializer is None:
-            return self.cache.get_many
-        client = backend.get_client(write=False)  # built in the worker, after gunicorn's fork
-        make_key, loads = self.cache.make_key, serializer.loads
-
-        def read(keys):
-            values = client.mget([make_key(key) for key in keys])
-            return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
-
-        return read
 
     # --- request side ---------------------------------------------------------------------
 
