@@ -6,7 +6,8 @@ no URL resolution, middleware, session, user, CSRF check (the view is exempt:
 the signed token is its proof) or page cache. ``BeaconFastPath`` wraps the
 WSGI application (``newsroom.wsgi``) and hands such a request, as Django's own
 ``WSGIRequest``, straight to the beacon view; the response gets the headers
-``SecurityMiddleware`` would have added, and an exception is answered as
+``SecurityMiddleware`` would have added (and its redirect to HTTPS, when
+configured), and an exception is answered as
 Django answers it (``response_for_exception``: 400 for a bad Host header, the
 500 handling otherwise). It skips the ``request_started``/``request_finished``
 signals, whose receivers only recycle database connections: every other
@@ -22,8 +23,11 @@ test client and ASGI come in that way too).
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
 from django.middleware.security import SecurityMiddleware
 from django.urls import get_script_prefix, reverse
+
+from rankings.views import page_view_beacon
 
 
 class BeaconFastPath:
@@ -31,6 +35,12 @@ class BeaconFastPath:
         self.application = application
         self.path = None
         self.security = None
+        # SecurityMiddleware reads its settings once, and the path comes from the URLconf:
+        # both are made again after a settings change (tests).
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs) -> None:
+        self.path = None
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or not self._is_beacon(environ):
@@ -38,12 +48,11 @@ class BeaconFastPath:
         # A substring test: a false alarm ("xsessionid=") only takes the ordinary path.
         if f"{settings.SESSION_COOKIE_NAME}=" in environ.get("HTTP_COOKIE", ""):
             return self.application(environ, start_response)
-        from rankings.views import page_view_beacon
-
         request = WSGIRequest(environ)
         try:
             request.get_host()  # the Host check CommonMiddleware would make (DisallowedHost -> 400)
-            response = page_view_beacon(request)
+            # SecurityMiddleware's own answer first: the redirect to HTTPS (SECURE_SSL_REDIRECT).
+            response = self.security.process_request(request) or page_view_beacon(request)
         except Exception as exc:  # noqa: BLE001 - handled exactly as Django's handler would
             response = response_for_exception(request, exc)
         response = self.security.process_response(request, response)

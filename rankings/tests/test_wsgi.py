@@ -138,3 +138,16 @@ def test_an_unexpected_error_is_answered_as_django_answers_it(monkeypatch):
     status, _ = wsgi_call(body=beacon_body(article.pk))
 
     assert status == "500 Internal Server Error"
+
+
+def test_the_redirect_to_https_applies_as_through_django(settings, client):
+    settings.SECURE_SSL_REDIRECT = True
+    article = ArticleFactory()
+
+    status, headers = wsgi_call(body=beacon_body(article.pk))
+    through_django = post_beacon(client, article.pk)
+
+    assert status == "301 Moved Permanently"
+    assert headers["Location"] == "https://testserver/rankings/beacon"
+    assert through_django.status_code == 301
+    assert counted_views(article) == 0
