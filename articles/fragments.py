@@ -26,6 +26,7 @@ also keeps the HTML it has used, by the same keys (``fragment_local_get``).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -79,25 +80,37 @@ def fragment_cached(name: str, *parts, request=None, render: Callable[[], str]) 
 
 
 def fragment_local_get(key: str):
-    """This process's copy of the HTML (or bytes) stored under ``key``, if it has one.
+    """This process's copy of the HTML (or bytes) stored under ``key``, if it has one and it has not expired.
 
     The key of a rendered fragment includes the generation it was rendered
     under, so the HTML behind one key never changes: a copy kept in the
     process is as fresh as the shared cache's, and saves its round trip
-    (Redis) and the unpickling on every page.
+    (Redis) and the unpickling on every page. It lives as long as a fresh
+    shared copy would (``seconds``), so a generation bump that failed (cache
+    down) is made up for by expiry here as there.
     """
-    return _local.get(key)
+    found = _local.get(key)
+    if found is None:
+        return None
+    expires, value = found
+    if expires < time.monotonic():
+        _local.pop(key, None)
+        return None
+    return value
 
 
-def fragment_local_set(key: str, html: str | bytes) -> None:
-    """Keep ``html`` in this process under ``key`` (at most ``LOCAL_MAX_ENTRIES``; the oldest generations go).
+def fragment_local_set(key: str, html: str | bytes, *, seconds: float | None = None) -> None:
+    """Keep ``html`` in this process under ``key`` for ``seconds`` (default ``FRAGMENT_CACHE_SECONDS``).
 
-    Only immutable values (``str``, ``bytes``): one copy serves every request of the process.
+    Only immutable values (``str``, ``bytes``): one copy serves every request
+    of the process. At most ``LOCAL_MAX_ENTRIES`` are kept; the oldest generations go.
     """
+    if seconds is None:
+        seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT)
     if len(_local) >= LOCAL_MAX_ENTRIES:
         # Keys of past generations are never asked for again: starting over is the simplest bound.
         _local.clear()
-    _local[key] = html
+    _local[key] = (time.monotonic() + seconds, html)
 
 
 def fragment_local_clear() -> None:
@@ -107,7 +120,7 @@ def fragment_local_clear() -> None:
 
 # Headers, footers, head metadata and ranking lists of one generation: a few hundred, a few MB at most.
 LOCAL_MAX_ENTRIES = 1024
-_local: dict[str, str | bytes] = {}
+_local: dict[str, tuple[float, str | bytes]] = {}
 
 
 def fragment_cache_get(key: str):

@@ -100,3 +100,15 @@ def test_the_process_keeps_its_copy_and_stays_bounded(monkeypatch):
     for part in "bcde":
         fragment_cached("probe", part, render=lambda part=part: f"<p>{part}</p>")
     assert len(fragments._local) <= 2
+
+
+def test_the_process_copy_expires_like_the_shared_one(monkeypatch):
+    from articles import fragments
+
+    clock = [1000.0]
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: clock[0])
+    fragments.fragment_local_set("k", "<p>old</p>", seconds=60)
+
+    assert fragments.fragment_local_get("k") == "<p>old</p>"
+    clock[0] += 61
+    assert fragments.fragment_local_get("k") is None

@@ -37,9 +37,10 @@ LIST_TEMPLATE = "rankings/includes/ranking_list.html"
 def _list_html(*, scope: str, window, title: str, list_id: str, entries, request=None) -> SafeString:
     """The list's HTML, from the cache when this rankings generation already rendered it.
 
-    The process keeps its own copy too (``articles.fragments.fragment_local_get``): the
-    key holds the generation, so the HTML behind it never changes.
+    The process keeps its own copy too (``articles.fragments.fragment_local_get``), for
+    the same lifetime: the key holds the generation, so the HTML behind it never changes.
     """
+    seconds = settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT)
     parts = "\x1f".join(str(part) for part in (scope, window, title, list_id, settings.RANKINGS["SHOWN_ENTRIES"]))
     digest = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
     key = f"rankings:{selectors.ranking_cache_generation(request=request)}:html:{digest}"
@@ -55,10 +56,10 @@ def _list_html(*, scope: str, window, title: str, list_id: str, entries, request
         context = {"title": title, "entries": entries(), "list_id": list_id, "more_url_window": window}
         html = get_template(LIST_TEMPLATE).render(context)
         try:
-            cache.set(key, html, settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT))
+            cache.set(key, html, seconds)
         except Exception:
             logger.warning("rankings: cache write failed for %s", key, exc_info=True)
-    fragment_local_set(key, html)
+    fragment_local_set(key, html, seconds=seconds)
     return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
 
 
