@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +41,10 @@ except ImportError:  # psycopg2, or no PostgreSQL driver at all: no prepared sta
 logger = logging.getLogger(__name__)
 
 _CONSTANT = object()
+
+# Marker values for ``CompiledQuery``: ids and times no real row or request has, two of each.
+MARKER_IDS = (918273645546372, 819283746557463)
+MARKER_TIMES = (datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC))
 
 
 class _Compiled:

@@ -69,13 +69,24 @@ def fragment_cached(name: str, *parts, request=None, render: Callable[[], str]) 
         return mark_safe(render())  # noqa: S308 - rendered template output
     raw = "\x1f".join(str(part) for part in parts)
     key = f"{KEY_PREFIX}{name}:{generation}:{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"
+    return fragment_by_key(key, render=render)
+
+
+def fragment_by_key(key: str, *, render: Callable[[], str], seconds: float | None = None) -> SafeString:
+    """The HTML stored under ``key``: this process's copy, else the shared cache's, else ``render()``'d and stored.
+
+    For keys that carry a generation (``fragment_cached``, the ranking lists):
+    the HTML behind such a key never changes, so both copies are kept for
+    ``seconds`` (default ``FRAGMENT_CACHE_SECONDS``). ``render`` must return
+    HTML that is safe to output.
+    """
     html = fragment_local_get(key)
     if html is None:
         html = fragment_cache_get(key)
         if html is None:
             html = str(render())
-            fragment_cache_set(key, html)
-        fragment_local_set(key, html)
+            fragment_cache_set(key, html, seconds=seconds)
+        fragment_local_set(key, html, seconds=seconds)
     return mark_safe(html)  # noqa: S308 - rendered template output, stored by us
 
 
@@ -132,9 +143,11 @@ def fragment_cache_get(key: str):
         return None
 
 
-def fragment_cache_set(key: str, value) -> None:
-    """Store ``value`` under ``key`` for ``FRAGMENT_CACHE_SECONDS`` (errors logged, then ignored)."""
+def fragment_cache_set(key: str, value, *, seconds: float | None = None) -> None:
+    """Store ``value`` under ``key`` for ``seconds`` (default ``FRAGMENT_CACHE_SECONDS``); errors are logged."""
+    if seconds is None:
+        seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT)
     try:
-        page_cache().set(key, value, getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT))
+        page_cache().set(key, value, seconds)
     except Exception as exc:  # noqa: BLE001
         page_cache_failed("fragment store", exc)

@@ -2,7 +2,7 @@
 
 import pickle
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Window
@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.compiled import CompiledQuery
+from articles.compiled import MARKER_IDS, MARKER_TIMES, CompiledQuery
 from articles.fragments import KEY_PREFIX as FRAGMENT_KEY_PREFIX
 from articles.fragments import (
     fragment_cache_get,
@@ -112,10 +112,7 @@ def _article_published(*, pk: int, now: datetime) -> QuerySet[Article]:
 
 _ARTICLE_PUBLISHED = CompiledQuery(
     _article_published,
-    markers=(
-        {"pk": 918273645546372, "now": datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)},
-        {"pk": 819283746557463, "now": datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)},
-    ),
+    markers=tuple({"pk": pk, "now": now} for pk, now in zip(MARKER_IDS, MARKER_TIMES, strict=True)),
 )
 
 

@@ -93,7 +93,7 @@ try:
 except ImportError:  # not a POSIX system: SQLite's busy handler alone
     fcntl = None
 
-from articles.compiled import CompiledQuery, prepared_cursor, run_on_live_connection
+from articles.compiled import MARKER_IDS, MARKER_TIMES, CompiledQuery, prepared_cursor, run_on_live_connection
 from articles.models import Article
 from rankings.models import PageViewFlush, PageViewHourly, ReaderSeen, RejectedViewHourly
 
@@ -163,10 +163,7 @@ def _published_ids(*, article_id: int, now: datetime):
 # Compiling a queryset costs more than the two SQL statements of a beacon: compiled once per process.
 _PUBLISHED_IDS = CompiledQuery(
     _published_ids,
-    markers=(
-        {"now": datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), "article_id": 918273645546372},
-        {"now": datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), "article_id": 819283746557463},
-    ),
+    markers=tuple({"now": now, "article_id": pk} for pk, now in zip(MARKER_IDS, MARKER_TIMES, strict=True)),
 )
 
 

@@ -1,22 +1,19 @@
 """CompiledQuery: compiled once, yet always what the ORM would have run."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from articles.compiled import CompiledQuery
+from articles.compiled import MARKER_IDS, MARKER_TIMES, CompiledQuery
 from articles.models import Article, Photo
 from articles.tests.factories import ArticleFactory, PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
-MARKERS = (
-    {"pk": 918273645546372, "now": datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)},
-    {"pk": 819283746557463, "now": datetime(2002, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)},
-)
+MARKERS = tuple({"pk": pk, "now": now} for pk, now in zip(MARKER_IDS, MARKER_TIMES, strict=True))
 
 
 def published_by_pk(*, pk, now):
@@ -55,7 +52,7 @@ def test_first_applies_field_converters():
     Photo.objects.filter(pk=photo.pk).update(renditions={"webp": [{"width": 640, "name": "a.webp"}]})
     query = CompiledQuery(
         lambda *, pk: Photo.objects.filter(pk=pk).order_by(),
-        markers=({"pk": 918273645546372}, {"pk": 819283746557463}),
+        markers=tuple({"pk": pk} for pk in MARKER_IDS),
     )
 
     found = query.first(pk=photo.pk)

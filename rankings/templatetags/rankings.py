@@ -16,51 +16,38 @@ read and its template.
 """
 
 import hashlib
-import logging
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import pass_context
 
-from articles.fragments import fragment_local_get, fragment_local_set
+from articles.fragments import fragment_by_key
 from rankings import selectors
 
 register = template.Library()
-logger = logging.getLogger(__name__)
 
 LIST_TEMPLATE = "rankings/includes/ranking_list.html"
 
 
 def _list_html(*, scope: str, window, title: str, list_id: str, entries, request=None) -> SafeString:
-    """The list's HTML, from the cache when this rankings generation already rendered it.
+    """The list's HTML, rendered once per rankings generation and kept as long as the list itself.
 
-    The process keeps its own copy too (``articles.fragments.fragment_local_get``), for
-    the same lifetime: the key holds the generation, so the HTML behind it never changes.
+    The key holds the generation (``rankings.selectors.ranking_cache_generation``),
+    so the HTML behind it never changes: ``articles.fragments.fragment_by_key``
+    keeps it in this process and in the shared cache.
     """
-    seconds = settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT)
     parts = "\x1f".join(str(part) for part in (scope, window, title, list_id, settings.RANKINGS["SHOWN_ENTRIES"]))
     digest = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
     key = f"rankings:{selectors.ranking_cache_generation(request=request)}:html:{digest}"
-    html = fragment_local_get(key)
-    if html is not None:
-        return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
-    try:
-        html = cache.get(key)
-    except Exception:
-        logger.warning("rankings: cache read failed for %s", key, exc_info=True)
-        html = None
-    if html is None:
+
+    def render() -> str:
         context = {"title": title, "entries": entries(), "list_id": list_id, "more_url_window": window}
-        html = get_template(LIST_TEMPLATE).render(context)
-        try:
-            cache.set(key, html, seconds)
-        except Exception:
-            logger.warning("rankings: cache write failed for %s", key, exc_info=True)
-    fragment_local_set(key, html, seconds=seconds)
-    return mark_safe(html)  # noqa: S308 - our own rendered template (entries autoescaped)
+        return get_template(LIST_TEMPLATE).render(context)
+
+    seconds = settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT)
+    return fragment_by_key(key, render=render, seconds=seconds)
 
 
 @register.simple_tag(takes_context=True)
