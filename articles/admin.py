@@ -40,7 +40,9 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles import services
+from articles.forms import PhotoForm
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.photos import photo_crop_url, photo_fallback_src
 from articles.sanitize import sanitize_body
 from articles.templatetags.news import jst
 
@@ -74,32 +76,15 @@ def photo_thumbnail_url(photo: Photo | None) -> str:
     """URL of a square thumbnail of ``photo``: its 1:1 crop rendition, else the original upload."""
     if photo is None or not photo.image:
         return ""
-    try:  # the photos module brings renditions; without it (or before they exist) show the original
-        from articles.photos import photo_crop_url
-    except ImportError:
-        photo_crop_url = None
-    url = photo_crop_url(photo, "1x1") if photo_crop_url else None
-    return url or photo.image.url
+    # Before its renditions exist (or if making them failed), the original upload.
+    return photo_crop_url(photo, "1x1") or photo.image.url
 
 
 def photo_preview_url(photo: Photo) -> str:
     """A full-frame (uncropped) picture of ``photo`` for the focal-point editor: a JPEG rendition
     of at most 1280 px when renditions exist, so a 40-megapixel original is never sent to the form."""
-    try:
-        from articles.photos import photo_fallback_src
-    except ImportError:
-        return photo.image.url
     fallback = photo_fallback_src(photo)
     return fallback["url"] if fallback else photo.image.url
-
-
-def _photo_form_class() -> type[forms.ModelForm]:
-    """``articles.forms.PhotoForm`` (upload validation, alt text required) when present, else a plain ModelForm."""
-    try:
-        from articles.forms import PhotoForm
-    except ImportError:
-        return forms.ModelForm
-    return PhotoForm
 
 
 def _thumbnail(photo: Photo | None, *, css_class: str = "nr-thumb") -> str:
@@ -130,14 +115,11 @@ class PhotoAdmin(admin.ModelAdmin):
         ("Stored", {"fields": ("width", "height", "created_at", "updated_at"), "classes": ("collapse",)}),
     )
     readonly_fields = ("focal_preview", "width", "height", "created_at", "updated_at")
+    form = PhotoForm  # upload validation, alt text required
 
     class Media:
         css = {"all": ("admin_extra/admin.css",)}
         js = ("admin_extra/photo_admin.js",)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = _photo_form_class()
-        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -4,8 +4,8 @@ What it does, in one run:
 
 1. Prepares a scratch site under ``BENCH_DIR`` (default ``/tmp/newsroom-bench-pages-<mode>``):
    a SQLite file (or, with ``--postgres``, the database ``BENCH_PG_URL`` plus Redis
-   ``BENCH_REDIS_URL``), ``migrate``, the demo newsroom (``seed_demo``; a few ORM-made
-   articles if that command is missing), ``update_rankings`` when present, ``collectstatic``.
+   ``BENCH_REDIS_URL``), ``migrate``, the demo newsroom (``seed_demo``), ``update_rankings``,
+   ``collectstatic``.
 2. Starts two gunicorn servers with the project's ``gunicorn.conf.py``, 2 sync workers each,
    ``DJANGO_DEBUG=0``, a generated secret key, ``ALLOWED_HOSTS=127.0.0.1``, no access log,
    no worker recycling:
@@ -60,40 +60,6 @@ def _django_setup() -> None:
     django.setup()
 
 
-def task_seed_fallback() -> None:
-    """A small newsroom through the ORM, for when ``seed_demo`` does not exist yet."""
-    _django_setup()
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from articles.models import Article
-    from articles.tests.factories import (
-        ArticleFactory,
-        ArticleUpdateFactory,
-        AuthorFactory,
-        PhotoFactory,
-        SectionFactory,
-    )
-
-    if Article.objects.exists():
-        return
-    sections = [SectionFactory(name=name, slug=name.lower()) for name in ("Politics", "Business", "World", "Sports")]
-    authors = [AuthorFactory() for _ in range(4)]
-    paragraphs = "".join(f"<p>Paragraph {n} of a story long enough to look like news.</p>" for n in range(12))
-    for n in range(40):
-        article = ArticleFactory(
-            section=sections[n % len(sections)],
-            lead_photo=PhotoFactory() if n % 3 == 0 else None,
-            body=paragraphs,
-            tags=[f"topic {n % 7}", f"place {n % 5}"],
-            authors=authors[n % 4 : n % 4 + 2],
-            published_at=timezone.now() - timedelta(hours=n * 5),
-        )
-        if n % 6 == 0:
-            ArticleUpdateFactory(article=article)
-
-
 def task_urls() -> None:
     """Print, as JSON, the article page to measure and every reader URL for the mixed load."""
     _django_setup()
@@ -128,11 +94,6 @@ def manage(env: dict, *args: str, quiet: bool = True) -> None:
     run([sys.executable, "manage.py", *args], env, stdout=out)
 
 
-def has_command(env: dict, name: str) -> bool:
-    listing = run([sys.executable, "manage.py", "help", "--commands"], env, capture_output=True, text=True).stdout
-    return name in listing.split()
-
-
 def base_env(args, scratch: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_", "NEWSROOM_"))}
     env.pop("DATABASE_URL", None)
@@ -162,13 +123,8 @@ def prepare(args, env: dict) -> dict:
     if args.postgres:
         pg_database_ensure(args.pg_url)
     manage(env, "migrate", "--noinput")
-    if has_command(env, "seed_demo"):
-        manage(env, "seed_demo")
-    else:
-        say("  seed_demo is missing: creating a small newsroom through the ORM")
-        run([sys.executable, __file__, "_seed_fallback"], env)
-    if has_command(env, "update_rankings"):
-        manage(env, "update_rankings")
+    manage(env, "seed_demo")
+    manage(env, "update_rankings")
     manage(env, "collectstatic", "--noinput")
     found = json.loads(run([sys.executable, __file__, "_urls"], env, capture_output=True, text=True).stdout)
     say(f"  prepared in {time.perf_counter() - started:.1f}s: {len(found['urls'])} reader URLs")
@@ -393,9 +349,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_seed_fallback":
-        task_seed_fallback()
-    elif len(sys.argv) > 1 and sys.argv[1] == "_urls":
+    if len(sys.argv) > 1 and sys.argv[1] == "_urls":
         task_urls()
     else:
         sys.exit(main())

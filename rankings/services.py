@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from articles.cache import page_cache_invalidate
 from articles.models import Article, Section
 from rankings.backends import FlushResult, get_backend
 from rankings.models import PageViewDaily, PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
@@ -111,14 +112,6 @@ def _movement(position: int, previous: int | None) -> str:
 _SHOWN_FIELDS = ("position", "headline", "url", "movement", "previous_position")
 
 
-def _page_cache_invalidate() -> None:
-    try:
-        from articles.cache import page_cache_invalidate
-    except ImportError:  # no full-page cache in this build
-        return
-    page_cache_invalidate()
-
-
 def ranking_cache_bump() -> None:
     """Start a new cache generation, so every cached list is read again from the new snapshots."""
     try:
@@ -205,7 +198,7 @@ def ranking_snapshots_update(*, now: datetime | None = None) -> RankingsUpdateRe
             ]
         if {k: v for k, v in shown_now.items() if v} != {k: v for k, v in shown_before.items() if v}:
             # Lists are on every reader page: stored pages must not keep showing the old ones.
-            _page_cache_invalidate()
+            page_cache_invalidate()
 
     deleted = ranking_snapshots_prune_history(now=now)
     return RankingsUpdateResult(
