@@ -3,7 +3,13 @@
 -- The server trusts one proxy (NEWSROOM_TRUSTED_PROXY_COUNT=1), so the reader's address is the
 -- X-Forwarded-For value; each request gets a new one, so de-duplication and the rate limit
 -- never reject them and every beacon costs what a real first view costs.
--- Environment: BEACON_ARTICLE, BEACON_TOKEN, BEACON_RUN (0..65535, keeps runs' readers apart).
+-- Environment: BEACON_ARTICLE, BEACON_TOKEN, BEACON_RUN (0..65535, keeps runs' readers apart),
+-- BEACON_PREBUILT (requests built per thread before the run, default 40000).
+--
+-- wrk shares the machine's cores with the server, and building a request in Lua (a new header,
+-- then wrk.format) costs it about 12 us more than /healthz's static request. init() runs before
+-- wrk starts its clock, so each thread builds its requests there and request() only hands them
+-- out; past the prebuilt ones it goes on building them one by one.
 
 local next_thread = 0
 
@@ -12,18 +18,26 @@ function setup(thread)
   thread:set("thread_number", next_thread)
 end
 
+local function build(n)
+  -- IPv6 readers: 2001:db8:<run>:<thread>::<n> is new for every request of every run.
+  wrk.headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x::%x", run, thread_number, n)
+  return wrk.format(nil, nil, nil, body)
+end
+
 function init(args)
   body = "a=" .. os.getenv("BEACON_ARTICLE") .. "&t=" .. os.getenv("BEACON_TOKEN")
   run = tonumber(os.getenv("BEACON_RUN") or "1")
-  counter = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
   wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+  prebuilt = {}
+  for n = 1, tonumber(os.getenv("BEACON_PREBUILT") or "40000") do
+    prebuilt[n] = build(n)
+  end
+  counter = 0
 end
 
 function request()
   counter = counter + 1
-  -- IPv6 readers: 2001:db8:<run>:<thread>::<n> is new for every request of every run.
-  wrk.headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x::%x", run, thread_number, counter)
-  return wrk.format(nil, nil, nil, body)
+  return prebuilt[counter] or build(counter)
 end

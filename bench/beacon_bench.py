@@ -11,7 +11,8 @@ For each mode, in one run:
    generated secret key, ``ALLOWED_HOSTS=127.0.0.1``, no access log, one trusted proxy so
    ``X-Forwarded-For`` names the reader);
 3. wrk, interleaved: /healthz, beacon, /healthz, beacon (each ``--seconds`` long, 16 connections,
-   ``bench/beacon.lua`` posting a valid token from a NEW reader on every request);
+   ``bench/beacon.lua`` posting a valid token from a NEW reader on every request, each wrk
+   thread's requests built before wrk starts its clock; wrk's own CPU per request is printed);
 4. "nothing lost": N more beacons from distinct readers over keep-alive connections, then
    (Redis: after ``flush_page_views``) the article's counted views must have grown by exactly
    the number of 204 answers, with no rejection;
@@ -27,6 +28,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import subprocess
@@ -191,7 +193,10 @@ def wrk(url: str, *, seconds: int, connections: int, env: dict, script: Path | N
     cmd = ["wrk", f"-t{WORKERS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", str(script)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else float("nan")
@@ -204,6 +209,8 @@ def wrk(url: str, *, seconds: int, connections: int, env: dict, script: Path | N
         "requests": total,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        # wrk shares the cores with the server: its own CPU per request is part of what is measured.
+        "client_cpu_us": client_cpu / max(total, 1) * 1e6,
     }
 
 
@@ -276,13 +283,16 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
         base = f"http://127.0.0.1:{port}"
         # Warm-up: imports, connections, caches.
         wrk(f"{base}/healthz", seconds=2, connections=args.connections, env=wrk_env)
-        wrk(
+        warm = wrk(
             f"{base}/rankings/beacon",
             seconds=2,
             connections=args.connections,
             env={**wrk_env, "BEACON_RUN": str(run_base)},
             script=lua,
         )
+        # Each wrk thread builds its requests before the run (see beacon.lua): a third more than
+        # the warm-up's rate needs, so building them adds little to wrk's own CPU figure.
+        wrk_env["BEACON_PREBUILT"] = str(int(warm["rps"] * args.seconds / WORKERS * 1.33) + 1000)
         before = child_json(env, "_count", str(article))  # after the warm-up; flushes Redis
         health, beacon = [], []
         for round_ in range(args.rounds):
@@ -300,8 +310,10 @@ def bench_mode(args, mode: str, port: int, scratch: Path, run_base: int) -> dict
             )
             say(
                 f"  round {round_ + 1}: /healthz {health[-1]['rps']:7.0f} req/s (p99 {health[-1]['p99_ms']:.1f} ms,"
-                f" {health[-1]['cpu_us']:.0f} us CPU/req)   beacon {beacon[-1]['rps']:7.0f} req/s"
+                f" {health[-1]['cpu_us']:.0f} us CPU/req, wrk {health[-1]['client_cpu_us']:.0f} us/req)"
+                f"   beacon {beacon[-1]['rps']:7.0f} req/s"
                 f" (p99 {beacon[-1]['p99_ms']:.1f} ms, {beacon[-1]['cpu_us']:.0f} us CPU/req,"
+                f" wrk {beacon[-1]['client_cpu_us']:.0f} us/req,"
                 f" non-2xx {beacon[-1]['non2xx']}, socket errors {beacon[-1]['socket_errors']})"
             )
         after_wrk = child_json(env, "_count", str(article))

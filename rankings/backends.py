@@ -42,7 +42,14 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 ``redis``
     One Lua script per beacon (one round trip, atomic): rate limit
     ``INCR``/``EXPIRE``, de-duplication ``SET NX EX``, ``HINCRBY`` on the live
-    counters hash. ``flush_page_views`` moves the counters to the database:
+    counters hash. Each thread sends it on a connection of its own, straight
+    through redis-py's ``Connection`` (``EVALSHA``, or ``EVAL`` once after a
+    Redis restart): the client's per-command machinery (pool checkout and
+    return, retry wrapper, event and metrics hooks) cost as much CPU as the
+    rest of the beacon's own code. A connection that turns out to be dead
+    (Redis restarted, an idle timeout) is replaced and the script sent once
+    more; a second run is harmless, as its ``SET NX`` makes it a repeat.
+    ``flush_page_views`` moves the counters to the database:
 
     * *claim*: a Lua script atomically ``RENAME``\\s the live hashes to a new
       batch (uuid) and records the batch id in a sorted set; beacons arriving
@@ -65,6 +72,7 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -109,6 +117,8 @@ REDIS_CONNECT_TIMEOUT = 0.25
 REDIS_SOCKET_TIMEOUT = 0.25
 REDIS_FLUSH_TIMEOUT = 10.0
 REDIS_RETRY_AFTER_SECONDS = 5.0
+# How the beacon's own connections show in Redis' CLIENT LIST.
+BEACON_CLIENT_NAME = "newsroom:beacon"
 # Applied flush ids are kept this long; a batch stuck in Redis for longer
 # than this would be applied again, which needs a month-long Redis outage.
 FLUSH_LOG_RETENTION = timedelta(days=30)
@@ -475,14 +485,18 @@ if limit > 0 and n > limit then
 elseif tonumber(ARGV[2]) > 0 and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then
   outcome = 'repeat'
 end
+local created
 if outcome == 'counted' then
-  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+  created = redis.call('HINCRBY', KEYS[3], ARGV[3], 1) == 1
 else
-  redis.call('HINCRBY', KEYS[4], ARGV[4] .. outcome, 1)
+  created = redis.call('HINCRBY', KEYS[4], ARGV[4] .. outcome, 1) == 1
 end
-redis.call('SET', KEYS[5], ARGV[5], 'NX')
+-- "since" only needs setting when a live hash may have just been created: a claim renames
+-- both hashes away, so the next write after it always creates a field (HINCRBY returns 1).
+if created then redis.call('SET', KEYS[5], ARGV[5], 'NX') end
 return outcome
 """
+_RECORD_SHA = hashlib.sha1(_RECORD_LUA.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
 _CLAIM_LUA = """
 -- KEYS: live views, live rejects, live since, batches zset, batch views, batch rejects, batch since
@@ -525,10 +539,10 @@ class RedisBackend(CounterBackend):
         self.flush_client = redis.Redis.from_url(
             url, socket_connect_timeout=REDIS_FLUSH_TIMEOUT, socket_timeout=REDIS_FLUSH_TIMEOUT, **common
         )
-        self._record_script = self.client.register_script(_RECORD_LUA)
         self._claim_script = self.flush_client.register_script(_CLAIM_LUA)
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._beacon = threading.local()  # .connection, .pid: each thread's own beacon connection
 
     # keys
     def key(self, *parts: str) -> str:
@@ -571,20 +585,67 @@ class RedisBackend(CounterBackend):
         epoch = int(now.timestamp())
         hour = epoch - epoch % 3600
         try:
-            outcome = self._record_script(
-                keys=[
-                    self.key("rl", reader, str(epoch // 60)),
-                    self.key("seen", reader, str(article_id)),
-                    self.key("views"),
-                    self.key("rejects"),
-                    self.key("since"),
-                ],
-                args=[conf["RATE_LIMIT_PER_MINUTE"], conf["DEDUP_SECONDS"], f"{hour}:{article_id}", f"{hour}:", epoch],
+            outcome = self._record_script_run(
+                self.key("rl", reader, str(epoch // 60)),
+                self.key("seen", reader, str(article_id)),
+                self.key("views"),
+                self.key("rejects"),
+                self.key("since"),
+                conf["RATE_LIMIT_PER_MINUTE"],
+                conf["DEDUP_SECONDS"],
+                f"{hour}:{article_id}",
+                f"{hour}:",
+                epoch,
             )
         except (redis.RedisError, OSError) as exc:
             return self._failed(exc, now=now)
         outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
         return COUNTED if outcome == COUNTED else Reason(outcome)
+
+    def _record_script_run(self, *keys_then_args):
+        """Run the record script (5 keys, then its arguments) on this thread's beacon connection.
+
+        When a connection that has answered before fails with a connection
+        error, it is opened again and the script sent once more; a connection
+        that has never answered (Redis is down) raises at once, so an outage
+        costs one connect timeout.
+        """
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        local = self._beacon
+        if getattr(local, "pid", None) != os.getpid():
+            # Per thread, and new after a fork: an inherited connection shares its socket with the parent.
+            pool = self.client.connection_pool
+            local.connection = pool.connection_class(**{**pool.connection_kwargs, "client_name": BEACON_CLIENT_NAME})
+            local.pid, local.proven = os.getpid(), False
+        connection = local.connection
+        while True:
+            proven, local.proven = local.proven, False
+            try:
+                reply = self._record_script_send(connection, keys_then_args)
+            except RedisConnectionError:
+                connection.disconnect()  # the next command connects again
+                if not proven:
+                    raise
+                continue
+            except BaseException:
+                # Whatever happened (a timeout, an interrupted read), a reply may still be on its way.
+                connection.disconnect()
+                raise
+            local.proven = True
+            return reply
+
+    @staticmethod
+    def _record_script_send(connection, keys_then_args):
+        from redis.exceptions import NoScriptError
+
+        try:
+            connection.send_command("EVALSHA", _RECORD_SHA, 5, *keys_then_args)
+            return connection.read_response()
+        except NoScriptError:
+            # Redis restarted or its script cache was flushed: EVAL runs the script and caches it again.
+            connection.send_command("EVAL", _RECORD_LUA, 5, *keys_then_args)
+            return connection.read_response()
 
     def reject(self, *, reason: str, now: datetime, count: int = 1) -> None:
         import redis

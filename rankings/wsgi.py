@@ -30,6 +30,21 @@ from django.urls import get_script_prefix, reverse
 from rankings.views import page_view_beacon
 
 
+class BeaconRequest(WSGIRequest):
+    """A ``WSGIRequest`` that does not parse the content type's parameters.
+
+    The beacon reads its raw body and never ``request.POST``, so the charset
+    of ``application/x-www-form-urlencoded;charset=UTF-8`` (what browsers send
+    with ``navigator.sendBeacon``) is never used, and Django parses it with
+    ``email.message``: 20 of the 27 microseconds it takes to build the request.
+    Should Django rename the hook, the override is simply unused.
+    """
+
+    def _set_content_type_params(self, meta):
+        self.content_type = meta.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()  # as Django has it
+        self.content_params = {}
+
+
 class BeaconFastPath:
     def __init__(self, application):
         self.application = application
@@ -48,7 +63,7 @@ class BeaconFastPath:
         # A substring test: a false alarm ("xsessionid=") only takes the ordinary path.
         if f"{settings.SESSION_COOKIE_NAME}=" in environ.get("HTTP_COOKIE", ""):
             return self.application(environ, start_response)
-        request = WSGIRequest(environ)
+        request = BeaconRequest(environ)
         try:
             request.get_host()  # the Host check CommonMiddleware would make (DisallowedHost -> 400)
             # SecurityMiddleware's own answer first: the redirect to HTTPS (SECURE_SSL_REDIRECT).

@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.tests.factories import ArticleFactory
-from rankings.backends import COUNTED, DatabaseBackend, RedisBackend, get_backend, hour_of
+from rankings.backends import (
+    _RECORD_SHA,
+    BEACON_CLIENT_NAME,
+    COUNTED,
+    DatabaseBackend,
+    RedisBackend,
+    get_backend,
+    hour_of,
+)
 from rankings.models import PageViewHourly, ReaderSeen, RejectedViewHourly
 from rankings.services import page_view_record
 from rankings.tests import beacon_support
@@ -199,6 +207,41 @@ def test_redis_backend_counts_a_view_without_touching_the_database(settings):
     assert counted_views(article) == 1
 
 
+def test_redis_backend_counts_again_after_a_dropped_connection(settings, caplog):
+    """Redis restarted or closed an idle connection: the next beacon reconnects and counts."""
+    import redis
+
+    beacon_support.use_backend(settings, "redis")
+    article = ArticleFactory()
+    assert record(article, ip="198.51.100.1") == COUNTED
+    admin = redis.Redis.from_url(settings.RANKINGS["REDIS_URL"])
+    beacon_connections = [c["id"] for c in admin.client_list() if c["name"] == BEACON_CLIENT_NAME]
+    assert beacon_connections
+    for client_id in beacon_connections:
+        admin.client_kill_filter(_id=client_id)
+    assert record(article, ip="198.51.100.2") == COUNTED
+    assert record(article, ip="198.51.100.2") == Reason.REPEAT
+    assert counted_views(article) == 2
+    assert rejected() == {Reason.REPEAT: 1}
+    assert "Redis unavailable" not in caplog.text
+
+
+def test_redis_backend_counts_after_redis_forgot_its_scripts(settings):
+    """After a Redis restart (or SCRIPT FLUSH) the record script is sent again, not failed."""
+    import redis
+
+    beacon_support.use_backend(settings, "redis")
+    article = ArticleFactory()
+    assert record(article, ip="198.51.100.1") == COUNTED
+    admin = redis.Redis.from_url(settings.RANKINGS["REDIS_URL"])
+    admin.script_flush()
+    assert record(article, ip="198.51.100.2") == COUNTED
+    assert admin.script_exists(_RECORD_SHA) == [True]
+    assert record(article, ip="198.51.100.3") == COUNTED
+    assert counted_views(article) == 3
+    assert rejected() == {}
+
+
 def test_unflushed_since_reports_the_oldest_pending_count(counter_backend):
     backend = get_backend()
     assert backend.unflushed_since() is None
@@ -212,6 +255,11 @@ def test_unflushed_since_reports_the_oldest_pending_count(counter_backend):
     assert backend.unflushed_since() == before
     backend.flush()
     assert backend.unflushed_since() is None
+    # After a flush the live counters start again, and so does their age: from the next view on.
+    later = before + timedelta(minutes=5)
+    record(article, ip="198.51.100.6", now=later)
+    record(article, ip="198.51.100.7", now=later + timedelta(seconds=30))
+    assert backend.unflushed_since() == later
 
 
 def test_redis_down_answers_fast_and_counts_the_failure(settings, caplog):

@@ -13,6 +13,7 @@ from rankings.models import RejectedViewHourly
 from rankings.tests import beacon_support
 from rankings.tests.beacon_support import BEACON_URL, GOOGLEBOT_UA, READER_UA, counted_views, post_beacon, rejected
 from rankings.tokens import page_view_token_make
+from rankings.wsgi import BeaconRequest
 
 Reason = RejectedViewHourly.Reason
 counter_backend = beacon_support.counter_backend
@@ -66,6 +67,26 @@ def test_a_beacon_counts_once_and_answers_like_django(counter_backend, client):
     assert headers == dict(through_django.items())
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded;charset=UTF-8", "text/plain;charset=UTF-8", "", "junk;;;=="],
+)
+def test_a_beacon_counts_whatever_its_content_type_says(content_type):
+    """sendBeacon sends a charset parameter; the body is read raw, so no content type changes the count."""
+    article = ArticleFactory()
+    status, _ = wsgi_call(body=beacon_body(article.pk), CONTENT_TYPE=content_type)
+    assert status == "204 No Content"
+    assert counted_views(article) == 1
+    assert rejected() == {}
+
+
+def test_the_beacon_request_keeps_the_bare_content_type():
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": " Application/X-Www-Form-Urlencoded ;charset=UTF-8"}
+    setup_testing_defaults(environ)
+    request = BeaconRequest(environ)
+    assert (request.content_type, request.content_params) == ("application/x-www-form-urlencoded", {})
 
 
 @pytest.mark.parametrize(
