@@ -46,9 +46,11 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
     through redis-py's ``Connection`` (``EVALSHA``, or ``EVAL`` once after a
     Redis restart): the client's per-command machinery (pool checkout and
     return, retry wrapper, event and metrics hooks) cost as much CPU as the
-    rest of the beacon's own code. A connection that turns out to be dead
-    (Redis restarted, an idle timeout) is replaced and the script sent once
-    more; a second run is harmless, as its ``SET NX`` makes it a repeat.
+    rest of the beacon's own code. A connection that has answered before and
+    turns out to be dead (Redis restarted, an idle timeout) is opened again and
+    the script sent once more. Should the first run have reached Redis after
+    all, the second cannot count the view twice: its ``SET NX`` makes it a
+    repeat (one "repeat" rejection too many, no view lost or doubled).
     ``flush_page_views`` moves the counters to the database:
 
     * *claim*: a Lua script atomically ``RENAME``\\s the live hashes to a new
