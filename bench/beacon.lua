@@ -19,8 +19,9 @@ function setup(thread)
 end
 
 local function build(n)
-  -- IPv6 readers: 2001:db8:<run>:<thread>::<n> is new for every request of every run.
-  wrk.headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x::%x", run, thread_number, n)
+  -- IPv6 readers: 3fff:<run>:<thread>:<n>::1 is new for every request of every run, each in a /64 of
+  -- its own (the network limits group a /64), within IPv6's documentation prefix 3fff::/20.
+  wrk.headers["X-Forwarded-For"] = string.format("3fff:%x:%x:%x::1", run % 0x1000, thread_number, n)
   return wrk.format(nil, nil, nil, body)
 end
 

@@ -223,7 +223,9 @@ def send_beacons(port: int, article: int, token: str, *, count: int, connections
     def worker(worker_id: int, share: int):
         conn = None
         for n in range(share):
-            reader = f"2001:db8:{run_id:x}:{0x8000 + worker_id:x}::{n:x}"  # a new reader every time
+            # A new reader, in a /64 of its own, every time: the network cap and rate limit group a /64.
+            # 3fff::/20 is IPv6's documentation prefix, with room for run, worker and n in the first 64 bits.
+            reader = f"3fff:{run_id & 0xFFF:x}:{0x8000 + worker_id:x}:{n:x}::1"
             headers = {
                 "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
                 "User-Agent": READER_UA,

@@ -67,8 +67,9 @@ def task_measure(requests: int, rounds: int, profile: bool) -> None:
             "HTTP_HOST": "127.0.0.1",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": READER_UA,
-            # Written as a proxy writes it (canonical), as bench/beacon.lua does: 2001:db8:<run>:<k>::<n>.
-            "HTTP_X_FORWARDED_FOR": f"2001:db8:{run:x}:{1 + n // 0xFFFF:x}::{1 + n % 0xFFFF:x}",
+            # Written as a proxy writes it (canonical), as bench/beacon.lua does: 3fff:<run>:<k>:<n>::1, a /64
+            # of its own (the network limits group a /64) in IPv6's documentation prefix 3fff::/20.
+            "HTTP_X_FORWARDED_FOR": f"3fff:{run & 0xFFF:x}:{1 + n // 0xFFFF:x}:{1 + n % 0xFFFF:x}::1",
             "wsgi.input": io.BytesIO(body if beacon else b""),
             "wsgi.multiprocess": True,
         }

@@ -276,6 +276,13 @@ RANKINGS = {
     "TOKEN_MAX_AGE": env_int("NEWSROOM_RANKINGS_TOKEN_MAX_AGE", 24 * 3600),
     "DEDUP_SECONDS": env_int("NEWSROOM_RANKINGS_DEDUP_SECONDS", 30 * 60),
     "RATE_LIMIT_PER_MINUTE": env_int("NEWSROOM_RANKINGS_RATE_LIMIT", 60),
+    # A client can make up any user agent, so one network (an IPv4 address, an IPv6 /64 by
+    # default) is limited too: beacons per minute, and distinct readers counted per article
+    # within DEDUP_SECONDS (enough for a household or an office behind one NAT). 0 turns a limit off.
+    "NETWORK_RATE_LIMIT_PER_MINUTE": env_int("NEWSROOM_RANKINGS_NETWORK_RATE_LIMIT", 300),
+    "NETWORK_READERS_PER_ARTICLE": env_int("NEWSROOM_RANKINGS_NETWORK_READERS_PER_ARTICLE", 15),
+    "NETWORK_PREFIX_IPV4": env_int("NEWSROOM_RANKINGS_NETWORK_PREFIX_IPV4", 32),
+    "NETWORK_PREFIX_IPV6": env_int("NEWSROOM_RANKINGS_NETWORK_PREFIX_IPV6", 64),
     "COUNT_STAFF": env_bool("NEWSROOM_RANKINGS_COUNT_STAFF", False),
     # PostgreSQL database backend: commit beacons without waiting for the WAL flush
     # (a crash may lose the last fraction of a second of view counts, nothing else).
@@ -296,3 +303,6 @@ RANKINGS = {
     # Longest a web process keeps its copy of a list (the cache is also invalidated on every update).
     "LIST_CACHE_SECONDS": 60,
 }
+for _name, _bits in (("NETWORK_PREFIX_IPV4", 32), ("NETWORK_PREFIX_IPV6", 128)):
+    if not 1 <= RANKINGS[_name] <= _bits:
+        raise ImproperlyConfigured(f"NEWSROOM_RANKINGS_{_name} must be a prefix length from 1 to {_bits}.")

@@ -9,7 +9,10 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
 
     1. the de-duplication UPSERT on ``ReaderSeen``, which only touches the row
        when the reader's last counted view of the article is older than the
-       window, so "no row changed" means "repeat";
+       window and fewer than ``NETWORK_READERS_PER_ARTICLE`` readers of the
+       reader's network (``ReaderSeen.network``) counted the article within
+       it, so "no row changed" means "repeat" or "network cap" (a third,
+       small query on rejected beacons only tells which);
     2. the hourly bucket UPSERT, an ``INSERT … SELECT`` from
        ``Article.objects.published()`` (the one definition of visible), so an
        unknown or unpublished article inserts nothing, in the same statement.
@@ -35,21 +38,27 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
     connection. That retry can never count a view twice: if the first attempt
     did commit, the de-duplication row makes the retry a repeat.
 
-    The per-reader rate limit uses Django's cache (``cache.incr``). With the
-    local-memory cache that limit is per process (N gunicorn workers allow up
-    to N times the limit); with the Redis cache it is global.
+    The per-reader and per-network rate limits use Django's cache
+    (``cache.incr``). With the local-memory cache those limits are per process
+    (N gunicorn workers allow up to N times them); with the Redis cache they
+    are global. The network cap is read and written in one statement, but
+    concurrent beacons of one network on PostgreSQL may each see the count
+    before the others' rows and overshoot it by their number (at most a few,
+    and bounded by the network's rate limit).
 
 ``redis``
-    One Lua script per beacon (one round trip, atomic): rate limit
-    ``INCR``/``EXPIRE``, de-duplication ``SET NX EX``, ``HINCRBY`` on the live
-    counters hash. Each thread sends it on a connection of its own, straight
+    One Lua script per beacon (one round trip, atomic): reader and network rate
+    limits ``INCR``/``EXPIRE``, the de-duplication marker (``EXISTS``, then
+    ``SET EX``), the network's readers of the article (a sorted set trimmed to
+    the window, at most ``NETWORK_READERS_PER_ARTICLE`` members), ``HINCRBY``
+    on the live counters hash. Each thread sends it on a connection of its own, straight
     through redis-py's ``Connection`` (``EVALSHA``, or ``EVAL`` once after a
     Redis restart): the client's per-command machinery (pool checkout and
     return, retry wrapper, event and metrics hooks) cost as much CPU as the
     rest of the beacon's own code. A connection that has answered before and
     turns out to be dead (Redis restarted, an idle timeout) is opened again and
     the script sent once more. Should the first run have reached Redis after
-    all, the second cannot count the view twice: its ``SET NX`` makes it a
+    all, the second cannot count the view twice: the marker makes it a
     repeat (one "repeat" rejection too many, no view lost or doubled).
     ``flush_page_views`` moves the counters to the database:
 
@@ -126,6 +135,8 @@ BEACON_CLIENT_NAME = "newsroom:beacon"
 FLUSH_LOG_RETENTION = timedelta(days=30)
 # Expired de-duplication rows are deleted in batches of this size.
 SEEN_PRUNE_BATCH = 5000
+# The per-network cap when NETWORK_READERS_PER_ARTICLE is 0 (off): more readers than any window holds.
+NO_CAP = 2**31 - 1
 
 
 class BackendUnavailable(RuntimeError):
@@ -202,28 +213,44 @@ class _VendorSql:
             f"ON CONFLICT ({qn('hour')}, {qn('reason')}) DO UPDATE SET {count} = {rejected}.{count} + excluded.{count}"
         )
         # Inserts a new reader/article pair, or moves seen_at forward only when the
-        # last counted view is outside the window: rowcount 0 means "repeat".
-        self.seen = (
-            f"INSERT INTO {seen} ({qn('reader')}, {qn('article_id')}, {seen_at}) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT ({qn('reader')}, {qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at} "
-            f"WHERE {seen}.{seen_at} <= %s"
+        # last counted view is outside the window; in both cases only while fewer than
+        # the cap of readers of the reader's network counted the article within the
+        # window: rowcount 0 means "repeat" or "network cap" (``known`` tells which).
+        # Parameters: reader, article, now, network; network, article, cutoff, cap; cutoff.
+        net, network = qn("net"), qn("network")
+
+        def seen_sql(source_from: str) -> str:
+            return (
+                f"INSERT INTO {seen} ({qn('reader')}, {qn('article_id')}, {seen_at}, {network}) "  # noqa: S608
+                f"SELECT %s, %s, %s, %s{source_from} WHERE (SELECT count(*) FROM {seen} AS {net} "
+                f"WHERE {net}.{network} = %s AND {net}.{qn('article_id')} = %s AND {net}.{seen_at} > %s) < %s "
+                f"ON CONFLICT ({qn('reader')}, {qn('article_id')}) DO UPDATE SET {seen_at} = excluded.{seen_at}, "
+                f"{network} = excluded.{network} WHERE {seen}.{seen_at} <= %s"
+            )
+
+        self.seen = seen_sql("")
+        # Whether the reader counted for the article within the window (a repeat, not the cap).
+        self.known = (
+            f"EXISTS (SELECT 1 FROM {seen} WHERE {qn('reader')} = %s AND {qn('article_id')} = %s "  # noqa: S608
+            f"AND {seen_at} > %s)"
         )
         # PostgreSQL runs both steps as ONE statement (data-modifying CTEs): one round
-        # trip and one commit per beacon. It reports (new reader?, counted?).
+        # trip and one commit per beacon. It reports (new reader?, counted?, repeat?).
         self.record_head = f"WITH {qn('seen')} AS ({self.seen} RETURNING 1), {qn('counted')} AS ({self.count_head}"
         # The same, committed asynchronously: set_config(..., true) lasts until the end of
         # this statement's own transaction, so its commit does not wait for the WAL flush
         # (milliseconds on real disks). A PostgreSQL crash may then lose the last fraction
         # of a second of counts (like Redis without persistence), never corrupt anything.
-        from_commit_mode = f"SELECT %s, %s, %s FROM {qn('commit_mode')}"  # noqa: S608
-        seen_from_commit_mode = self.seen.replace("VALUES (%s, %s, %s)", from_commit_mode)
+        seen_from_commit_mode = seen_sql(f" FROM {qn('commit_mode')}")
         self.record_head_async = (
             f"WITH {qn('commit_mode')} AS (SELECT set_config('synchronous_commit', 'off', true)), "
-            f"{qn('seen')} AS ({seen_from_commit_mode} RETURNING 1), {qn('counted')} AS ({self.count_head}"
+            f"{qn('seen')} AS ({seen_from_commit_mode} RETURNING 1), "
+            f"{qn('counted')} AS ({self.count_head}"
         )
+        # ``known`` reads the table as it was before this statement: true only for a repeat.
         self.record_tail = (
             f") {qn('published')} WHERE EXISTS (SELECT 1 FROM {qn('seen')}) {upsert} RETURNING 1) "  # noqa: S608
-            f"SELECT (SELECT count(*) FROM {qn('seen')}), (SELECT count(*) FROM {qn('counted')})"
+            f"SELECT (SELECT count(*) FROM {qn('seen')}), (SELECT count(*) FROM {qn('counted')}), {self.known}"
         )
         self.one_statement_record = connection.vendor == "postgresql"
 
@@ -240,14 +267,28 @@ class _VendorSql:
         sub_sql, sub_params = _PUBLISHED_IDS.sql_with_params(article_id=article_id, now=now)
         return self.count_head + sub_sql + self.count_tail, [self.adapt(hour), views, *sub_params]
 
+    def seen_params(self, *, reader: str, network: str, article_id: int, now: datetime, cutoff: datetime, cap: int):
+        """The parameters of ``seen``: insert or refresh the reader's row unless the network's cap is reached."""
+        adapted_cutoff = self.adapt(cutoff)
+        return [reader, article_id, self.adapt(now), network, network, article_id, adapted_cutoff, cap, adapted_cutoff]
+
     def record_view(
-        self, *, reader: str, article_id: int, now: datetime, cutoff: datetime, asynchronous: bool
+        self,
+        *,
+        reader: str,
+        network: str,
+        article_id: int,
+        now: datetime,
+        cutoff: datetime,
+        cap: int,
+        asynchronous: bool,
     ) -> tuple[str, list]:
-        """PostgreSQL: de-duplicate and count in one statement, selecting (new reader?, counted?)."""
-        adapted_now = self.adapt(now)
+        """PostgreSQL: de-duplicate and count in one statement, selecting (new reader?, counted?, repeat?)."""
+        seen = self.seen_params(reader=reader, network=network, article_id=article_id, now=now, cutoff=cutoff, cap=cap)
         sub_sql, sub_params = _PUBLISHED_IDS.sql_with_params(article_id=article_id, now=now)
         sql = (self.record_head_async if asynchronous else self.record_head) + sub_sql + self.record_tail
-        return sql, [reader, article_id, adapted_now, self.adapt(cutoff), self.adapt(hour_of(now)), 1, *sub_params]
+        known = [reader, article_id, self.adapt(cutoff)]
+        return sql, [*seen, self.adapt(hour_of(now)), 1, *sub_params, *known]
 
 
 _vendor_sql: dict[str, _VendorSql] = {}
@@ -255,15 +296,15 @@ _vendor_sql: dict[str, _VendorSql] = {}
 
 # The hot path below uses the default connection's wrapper itself: every attribute read
 # through ``django.db.connection`` (a proxy) costs a thread-local lookup.
-def _run_record_statement(sql: str, params: list) -> tuple[int, int]:
-    """Run the PostgreSQL beacon statement, returning (new reader?, counted?)."""
+def _run_record_statement(sql: str, params: list) -> tuple[int, int, bool]:
+    """Run the PostgreSQL beacon statement, returning (new reader?, counted?, repeat?)."""
     db = connections[DEFAULT_DB_ALIAS]
     with prepared_cursor(db) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
-def _record_statement_with_retry(sql: str, params: list) -> tuple[int, int]:
+def _record_statement_with_retry(sql: str, params: list) -> tuple[int, int, bool]:
     """``_run_record_statement`` without Django's per-request ``SELECT 1``, run again once on a dead connection.
 
     Running it twice cannot count twice: a first attempt that committed left its
@@ -372,10 +413,14 @@ def _sqlite_lock_path(db) -> str | None:
 class CounterBackend:
     name = "base"
 
-    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
-        """Count one view of ``article_id`` by ``reader`` unless it is a repeat or over the rate limit.
+    def record(self, *, article_id: int, reader: str, network: str, now: datetime) -> str:
+        """Count one view of ``article_id`` by ``reader`` of ``network`` unless a limit says otherwise.
 
-        Returns ``COUNTED`` or the ``RejectedViewHourly.Reason`` it was counted as.
+        In this order: the reader's rate limit, the network's rate limit (both
+        per minute), the reader's repeat within ``DEDUP_SECONDS``, then the
+        network's cap of distinct readers counted for the article within that
+        window (``NETWORK_READERS_PER_ARTICLE``). Returns ``COUNTED`` or the
+        ``RejectedViewHourly.Reason`` it was counted as.
         """
         raise NotImplementedError
 
@@ -401,11 +446,11 @@ class DatabaseBackend(CounterBackend):
 
     name = "database"
 
-    def _over_rate_limit(self, *, reader: str, now: datetime) -> bool:
-        limit = self._settings()["RATE_LIMIT_PER_MINUTE"]
+    @staticmethod
+    def _over_rate_limit(*, key: str, limit: int, now: datetime) -> bool:
         if not limit:
             return False
-        key = f"rankings:rl:{reader}:{int(now.timestamp()) // 60}"
+        key = f"rankings:{key}:{int(now.timestamp()) // 60}"
         try:
             # Most readers send one beacon a minute: one cache call for them.
             seen = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
@@ -416,32 +461,61 @@ class DatabaseBackend(CounterBackend):
             return False
         return seen > limit
 
-    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
-        if self._over_rate_limit(reader=reader, now=now):
-            self.reject(reason=Reason.RATE_LIMITED, now=now)
+    def _rate_limited(self, *, reader: str, network: str, now: datetime) -> str | None:
+        conf = self._settings()
+        # Both counters see every beacon, so a network's count includes its rate-limited readers.
+        over_reader = self._over_rate_limit(key=f"rl:{reader}", limit=conf["RATE_LIMIT_PER_MINUTE"], now=now)
+        over_network = self._over_rate_limit(
+            key=f"nrl:{network}", limit=conf.get("NETWORK_RATE_LIMIT_PER_MINUTE", 0), now=now
+        )
+        if over_reader:
             return Reason.RATE_LIMITED
-        cutoff = now - timedelta(seconds=self._settings()["DEDUP_SECONDS"])
+        if over_network:
+            return Reason.NETWORK_RATE_LIMITED
+        return None
+
+    def record(self, *, article_id: int, reader: str, network: str, now: datetime) -> str:
+        limited = self._rate_limited(reader=reader, network=network, now=now)
+        if limited:
+            self.reject(reason=limited, now=now)
+            return limited
+        conf = self._settings()
+        cutoff = now - timedelta(seconds=conf["DEDUP_SECONDS"])
+        cap = conf.get("NETWORK_READERS_PER_ARTICLE", 0) or NO_CAP
         sql = _sql()
         if sql.one_statement_record:
             # Asynchronous commit only for a statement that is its own transaction,
             # never for a caller's transaction.
-            asynchronous = self._settings().get("ASYNC_COMMIT", True) and not connection.in_atomic_block
-            new_reader, counted = _record_statement_with_retry(
+            asynchronous = conf.get("ASYNC_COMMIT", True) and not connection.in_atomic_block
+            new_reader, counted, repeat = _record_statement_with_retry(
                 *sql.record_view(
-                    reader=reader, article_id=article_id, now=now, cutoff=cutoff, asynchronous=asynchronous
+                    reader=reader,
+                    network=network,
+                    article_id=article_id,
+                    now=now,
+                    cutoff=cutoff,
+                    cap=cap,
+                    asynchronous=asynchronous,
                 )
             )
         else:  # SQLite: two statements, each its own cheap WAL commit
+            seen_params = sql.seen_params(
+                reader=reader, network=network, article_id=article_id, now=now, cutoff=cutoff, cap=cap
+            )
             with sqlite_writers_queue(connection), connection.cursor() as cursor:
-                cursor.execute(sql.seen, [reader, article_id, sql.adapt(now), sql.adapt(cutoff)])
+                cursor.execute(sql.seen, seen_params)
                 new_reader = cursor.rowcount
                 counted = 0
                 if new_reader:
                     count_sql, params = sql.count_views(article_id=article_id, hour=hour_of(now), views=1, now=now)
                     cursor.execute(count_sql, params)
                     counted = cursor.rowcount
+            # Only a rejected beacon pays for telling a repeat from the network's cap.
+            repeat = not new_reader and (
+                ReaderSeen.objects.filter(reader=reader, article_id=article_id, seen_at__gt=cutoff).exists()
+            )
         if not new_reader:
-            outcome = Reason.REPEAT
+            outcome = Reason.REPEAT if repeat else Reason.NETWORK_CAP
         elif counted:
             outcome = COUNTED
         else:
@@ -476,16 +550,42 @@ def prune_reader_seen(*, now: datetime, batch_size: int = SEEN_PRUNE_BATCH) -> i
 
 # Lua scripts run atomically in Redis: no other command interleaves.
 _RECORD_LUA = """
--- KEYS: rate-limit counter, seen marker, live views hash, live rejects hash, live "since"
--- ARGV: limit per minute, dedup seconds, views field, rejects field prefix, now (epoch seconds)
+-- KEYS: rate-limit counter, seen marker, live views hash, live rejects hash, live "since",
+--       network rate-limit counter, network's readers of the article (sorted set: reader -> time)
+-- ARGV: limit per minute, dedup seconds, views field, rejects field prefix, now (epoch seconds),
+--       network limit per minute, network's readers per article, reader id
 local limit = tonumber(ARGV[1])
+local dedup = tonumber(ARGV[2])
+local now = tonumber(ARGV[5])
+local network_limit = tonumber(ARGV[6])
+local cap = tonumber(ARGV[7])
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], 90) end
+-- The network's counter sees every beacon of the network, its rate-limited readers' too.
+local m = 0
+if network_limit > 0 then
+  m = redis.call('INCR', KEYS[6])
+  if m == 1 then redis.call('EXPIRE', KEYS[6], 90) end
+end
 local outcome = 'counted'
 if limit > 0 and n > limit then
   outcome = 'rate_limited'
-elseif tonumber(ARGV[2]) > 0 and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then
+elseif network_limit > 0 and m > network_limit then
+  outcome = 'network_rate_limited'
+elseif dedup > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
   outcome = 'repeat'
+elseif dedup > 0 then
+  if cap > 0 then
+    -- Readers of this network counted for the article within the window: at most ``cap``.
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - dedup)
+    if redis.call('ZCARD', KEYS[7]) >= cap then
+      outcome = 'network_cap'
+    else
+      redis.call('ZADD', KEYS[7], now, ARGV[8])
+      redis.call('EXPIRE', KEYS[7], dedup)
+    end
+  end
+  if outcome == 'counted' then redis.call('SET', KEYS[2], '1', 'EX', dedup) end
 end
 local created
 if outcome == 'counted' then
@@ -499,6 +599,7 @@ if created then redis.call('SET', KEYS[5], ARGV[5], 'NX') end
 return outcome
 """
 _RECORD_SHA = hashlib.sha1(_RECORD_LUA.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+_RECORD_KEYS = 7
 
 _CLAIM_LUA = """
 -- KEYS: live views, live rejects, live since, batches zset, batch views, batch rejects, batch since
@@ -577,7 +678,7 @@ class RedisBackend(CounterBackend):
         return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
 
     # recording
-    def record(self, *, article_id: int, reader: str, now: datetime) -> str:
+    def record(self, *, article_id: int, reader: str, network: str, now: datetime) -> str:
         import redis
 
         if not self._available():
@@ -593,11 +694,16 @@ class RedisBackend(CounterBackend):
                 self.key("views"),
                 self.key("rejects"),
                 self.key("since"),
+                self.key("nrl", network, str(epoch // 60)),
+                self.key("net", network, str(article_id)),
                 conf["RATE_LIMIT_PER_MINUTE"],
                 conf["DEDUP_SECONDS"],
                 f"{hour}:{article_id}",
                 f"{hour}:",
                 epoch,
+                conf.get("NETWORK_RATE_LIMIT_PER_MINUTE", 0),
+                conf.get("NETWORK_READERS_PER_ARTICLE", 0),
+                reader,
             )
         except (redis.RedisError, OSError) as exc:
             return self._failed(exc, now=now)
@@ -605,7 +711,7 @@ class RedisBackend(CounterBackend):
         return COUNTED if outcome == COUNTED else Reason(outcome)
 
     def _record_script_run(self, *keys_then_args):
-        """Run the record script (5 keys, then its arguments) on this thread's beacon connection.
+        """Run the record script (``_RECORD_KEYS`` keys, then its arguments) on this thread's beacon connection.
 
         When a connection that has answered before fails with a connection
         error, it is opened again and the script sent once more; a connection
@@ -642,11 +748,11 @@ class RedisBackend(CounterBackend):
         from redis.exceptions import NoScriptError
 
         try:
-            connection.send_command("EVALSHA", _RECORD_SHA, 5, *keys_then_args)
+            connection.send_command("EVALSHA", _RECORD_SHA, _RECORD_KEYS, *keys_then_args)
             return connection.read_response()
         except NoScriptError:
             # Redis restarted or its script cache was flushed: EVAL runs the script and caches it again.
-            connection.send_command("EVAL", _RECORD_LUA, 5, *keys_then_args)
+            connection.send_command("EVAL", _RECORD_LUA, _RECORD_KEYS, *keys_then_args)
             return connection.read_response()
 
     def reject(self, *, reason: str, now: datetime, count: int = 1) -> None:

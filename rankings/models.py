@@ -50,6 +50,8 @@ class RejectedViewHourly(models.Model):
         STAFF = "staff", "Logged-in staff"
         REPEAT = "repeat", "Repeat by the same reader"
         RATE_LIMITED = "rate_limited", "Over the rate limit"
+        NETWORK_RATE_LIMITED = "network_rate_limited", "Over the rate limit of one network"
+        NETWORK_CAP = "network_cap", "Too many readers of one article from one network"
         BACKEND_ERROR = "backend_error", "Counter backend unavailable"
 
     hour = models.DateTimeField()
@@ -66,17 +68,23 @@ class RejectedViewHourly(models.Model):
 class ReaderSeen(models.Model):
     """De-duplication for the database backend: when a reader last counted for an article.
 
-    ``reader`` is a daily-salted hash of client IP and user agent; the raw IP
-    is never stored.
+    ``reader`` is a daily-salted hash of client IP and user agent, ``network``
+    the same of the IP's network prefix alone (how many readers of one
+    network an article counts); the raw IP is never stored.
     """
 
     reader = models.CharField(max_length=64)
     article_id = models.BigIntegerField()
     seen_at = models.DateTimeField()
+    # Null on rows written before networks were recorded: they never match a network.
+    network = models.CharField(max_length=32, null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reader", "article_id"], name="reader_seen_reader_article")]
-        indexes = [models.Index(fields=["seen_at"], name="reader_seen_seen_at_idx")]
+        indexes = [
+            models.Index(fields=["seen_at"], name="reader_seen_seen_at_idx"),
+            models.Index(fields=["network", "article_id", "seen_at"], name="reader_seen_network_idx"),
+        ]
 
     def __str__(self):
         return f"{self.reader[:8]}… read {self.article_id}"

@@ -3,7 +3,9 @@
 The reader id is an HMAC of client IP and user agent keyed with SECRET_KEY
 and the UTC date: stable for a day (enough to de-duplicate refreshes and to
 rate-limit), useless for tracking someone across days, and the raw IP is
-never stored anywhere.
+never stored anywhere. Since a client can send any user agent, the network
+id (the same HMAC of the IP's network prefix alone) bounds what one address
+or IPv6 subnet can count, however many user agents it makes up.
 """
 
 import hashlib
@@ -111,6 +113,31 @@ def reader_hash(*, ip: str, user_agent: str, now: datetime) -> str:
     key = _daily_key(now.strftime("%Y-%m-%d"), settings.SECRET_KEY)
     message = f"{ip}\n{(user_agent or '').strip()[:USER_AGENT_MAX_LENGTH]}".encode("utf-8", "replace")
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _network_of(ip: str, *, ipv4_prefix: int, ipv6_prefix: int) -> str:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip  # not an address (a broken REMOTE_ADDR): the value itself is the group
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # "::ffff:203.0.113.7" is the IPv4 reader it names
+    prefix = ipv4_prefix if address.version == 4 else ipv6_prefix
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def network_hash(*, ip: str, now: datetime) -> str:
+    """A daily-salted, keyed hash of the reader's network (32 hex characters), whatever the user agent.
+
+    The network is the address cut to ``RANKINGS["NETWORK_PREFIX_IPV4"]`` bits
+    (default 32: one address) or ``RANKINGS["NETWORK_PREFIX_IPV6"]`` (default
+    64: one customer's subnet, which a single IPv6 client can fill with
+    addresses at will). Like ``reader_hash`` it changes every UTC day.
+    """
+    conf = settings.RANKINGS
+    network = _network_of(ip, ipv4_prefix=conf["NETWORK_PREFIX_IPV4"], ipv6_prefix=conf["NETWORK_PREFIX_IPV6"])
+    key = _daily_key(now.strftime("%Y-%m-%d"), settings.SECRET_KEY)
+    return hmac.new(key, f"network\n{network}".encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def request_is_uncounted_staff(request: HttpRequest) -> bool:

@@ -17,7 +17,7 @@ from articles.cache import page_cache_invalidate
 from articles.models import Article, Section
 from rankings.backends import FlushResult, get_backend
 from rankings.models import PageViewDaily, PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
-from rankings.readers import reader_hash, user_agent_is_bot
+from rankings.readers import network_hash, reader_hash, user_agent_is_bot
 from rankings.selectors import GENERATION_KEY
 from rankings.tokens import page_view_token_check
 
@@ -379,9 +379,12 @@ def page_view_record(
 
     Checks run cheapest first: the user agent (bots, crawlers, headless
     browsers, no agent), the signed token (forged, expired, other article),
-    logged-in staff; then the backend de-duplicates per reader (a daily-salted
-    hash of ``client_ip`` and ``user_agent``; the IP itself is never stored),
-    applies the per-reader rate limit and counts only published articles.
+    logged-in staff; then the backend applies the per-reader and per-network
+    rate limits, de-duplicates per reader (a daily-salted hash of
+    ``client_ip`` and ``user_agent``; the IP itself is never stored), caps the
+    readers one network (a hash of the IP's prefix) counts per article, so
+    made-up user agents cannot multiply views, and counts only published
+    articles.
     Never raises for bad input; a database outage is logged and reported as
     ``backend_error``.
     """
@@ -395,8 +398,9 @@ def page_view_record(
         reason = RejectedViewHourly.Reason.STAFF
     else:
         reader = reader_hash(ip=client_ip, user_agent=user_agent, now=now)
+        network = network_hash(ip=client_ip, now=now)
         try:
-            return backend.record(article_id=article_id, reader=reader, now=now)
+            return backend.record(article_id=article_id, reader=reader, network=network, now=now)
         except DatabaseError:
             logger.exception("rankings: could not record a page view")
             return RejectedViewHourly.Reason.BACKEND_ERROR

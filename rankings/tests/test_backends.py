@@ -1,5 +1,6 @@
 """Counter backends, through the recording service: the same tests on ``database`` and ``redis``."""
 
+import random
 import time
 from datetime import timedelta
 
@@ -275,3 +276,119 @@ def test_redis_down_answers_fast_and_counts_the_failure(settings, caplog):
     assert totals == {Reason.BACKEND_ERROR: 5}
     assert "Redis unavailable" in caplog.text
     assert hour_of(timezone.now()) == RejectedViewHourly.objects.get().hour
+
+
+# --- One network cannot multiply readers by making up user agents -----------------------------
+
+
+def made_up_user_agents(count: int, *, seed: int = 9) -> list[str]:
+    """``count`` distinct, plausible browser user agents, as a script forging beacons would send."""
+    rng = random.Random(seed)
+    agents = set()
+    while len(agents) < count:
+        agents.add(
+            f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{rng.randint(100, 156)}.0.{rng.randint(1000, 9999)}.{rng.randint(10, 250)} Safari/537.36"
+        )
+    return sorted(agents)
+
+
+def network_limits(settings, **overrides):
+    settings.RANKINGS = {
+        **settings.RANKINGS,
+        "DEDUP_SECONDS": 1800,
+        "RATE_LIMIT_PER_MINUTE": 60,
+        "NETWORK_RATE_LIMIT_PER_MINUTE": 300,
+        "NETWORK_READERS_PER_ARTICLE": 15,
+        "NETWORK_PREFIX_IPV4": 32,
+        "NETWORK_PREFIX_IPV6": 64,
+        **overrides,
+    }
+
+
+def test_made_up_user_agents_from_one_address_count_at_most_the_cap(counter_backend, settings):
+    network_limits(settings)
+    article = ArticleFactory(published_at=at(8))
+    other = ArticleFactory(published_at=at(8))
+    agents = made_up_user_agents(200)
+    # One beacon every 1.5 s: under both rate limits, so only the cap can stop them.
+    outcomes = [
+        record(article, ip="203.0.113.50", ua=ua, now=at(10, 0) + timedelta(seconds=1.5 * i))
+        for i, ua in enumerate(agents)
+    ]
+    assert outcomes.count(COUNTED) == 15
+    assert outcomes[:15] == [COUNTED] * 15  # the first readers of the network count
+    assert set(outcomes[15:]) == {Reason.NETWORK_CAP}
+    assert counted_views(article) == 15
+    assert rejected(Reason.NETWORK_CAP) == 185
+    # A capped reader coming back is a reader the article did not count: still the cap, not a repeat.
+    assert record(article, ip="203.0.113.50", ua=agents[-1], now=at(10, 6)) == Reason.NETWORK_CAP
+    # A counted reader coming back is a repeat.
+    assert record(article, ip="203.0.113.50", ua=agents[0], now=at(10, 6)) == Reason.REPEAT
+    # The cap is per article and per network.
+    assert record(other, ip="203.0.113.50", ua=agents[-1], now=at(10, 7)) == COUNTED
+    assert record(article, ip="203.0.113.51", ua=agents[-1], now=at(10, 7)) == COUNTED
+    # Once the window has passed, the network's readers count again.
+    assert record(article, ip="203.0.113.50", ua=agents[-1], now=at(10, 40)) == COUNTED
+    assert counted_views(article) == 17
+
+
+def test_readers_behind_one_nat_reading_different_articles_all_count(counter_backend, settings):
+    network_limits(settings)
+    articles = ArticleFactory.create_batch(20, published_at=at(8))
+    agents = made_up_user_agents(20, seed=3)
+    outcomes = [
+        record(article, ip="192.0.2.1", ua=ua, now=at(10, 0, 2 * i))
+        for i, (article, ua) in enumerate(zip(articles, agents, strict=True))
+    ]
+    assert outcomes == [COUNTED] * 20
+    # ...and as many of them as the cap reading the same story all count too.
+    assert [record(articles[0], ip="192.0.2.1", ua=ua, now=at(10, 1, i)) for i, ua in enumerate(agents[1:15])] == [
+        COUNTED
+    ] * 14
+    assert counted_views() == 34
+    assert rejected() == {}
+
+
+def test_one_network_over_its_rate_limit_is_not_counted(counter_backend, settings):
+    network_limits(settings, RATE_LIMIT_PER_MINUTE=3, NETWORK_RATE_LIMIT_PER_MINUTE=5)
+    articles = ArticleFactory.create_batch(7, published_at=at(8))
+    agents = made_up_user_agents(7, seed=5)
+    # Seven readers of one address, a beacon each: each under its own limit, the address over its own.
+    outcomes = [
+        record(article, ip="198.51.100.9", ua=ua, now=at(10, 0, i))
+        for i, (article, ua) in enumerate(zip(articles, agents, strict=True))
+    ]
+    assert outcomes == [COUNTED] * 5 + [Reason.NETWORK_RATE_LIMITED] * 2
+    assert record(articles[6], ip="198.51.100.10", ua=agents[6], now=at(10, 0, 30)) == COUNTED  # another address
+    assert record(articles[6], ip="198.51.100.9", ua=agents[6], now=at(10, 1, 0)) == COUNTED  # the next minute
+    assert counted_views() == 7
+    assert rejected(Reason.NETWORK_RATE_LIMITED) == 2
+    assert rejected(Reason.RATE_LIMITED) == 0
+
+
+def test_an_ipv6_client_cannot_multiply_itself_with_the_addresses_of_its_subnet(counter_backend, settings):
+    network_limits(settings, NETWORK_READERS_PER_ARTICLE=2)
+    article = ArticleFactory(published_at=at(8))
+    same_64 = ["2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2:abcd::7", "2001:db8:1:2::8"]
+    outcomes = [record(article, ip=ip, now=at(10, i)) for i, ip in enumerate(same_64)]
+    assert outcomes == [COUNTED, COUNTED, Reason.NETWORK_CAP, Reason.NETWORK_CAP]
+    assert record(article, ip="2001:db8:1:3::1", now=at(10, 9)) == COUNTED  # the next /64 is another network
+    assert counted_views(article) == 3
+
+
+def test_the_ipv4_network_prefix_is_configurable(counter_backend, settings):
+    network_limits(settings, NETWORK_READERS_PER_ARTICLE=2, NETWORK_PREFIX_IPV4=24)
+    article = ArticleFactory(published_at=at(8))
+    outcomes = [record(article, ip=f"198.51.100.{n}", now=at(10, n)) for n in (1, 2, 3)]
+    assert outcomes == [COUNTED, COUNTED, Reason.NETWORK_CAP]
+    assert record(article, ip="198.51.101.3", now=at(10, 9)) == COUNTED
+
+
+def test_network_limits_of_zero_are_off(counter_backend, settings):
+    network_limits(settings, NETWORK_READERS_PER_ARTICLE=0, NETWORK_RATE_LIMIT_PER_MINUTE=0)
+    article = ArticleFactory(published_at=at(8))
+    agents = made_up_user_agents(40, seed=7)
+    assert [record(article, ip="203.0.113.60", ua=ua, now=at(10, 0, i)) for i, ua in enumerate(agents)] == [
+        COUNTED
+    ] * 40

@@ -381,3 +381,17 @@ def test_article_pages_render_with_the_beacon_while_the_counter_redis_is_down(se
     response = client.get(article.get_absolute_url(), HTTP_USER_AGENT=READER_UA)
     assert response.status_code == 200
     assert f'data-article="{article.pk}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_made_up_user_agents_behind_our_proxy_count_as_one_network(counter_backend, client, settings):
+    """The network is the client's address as our proxy saw it, not what the client wrote further left."""
+    settings.RANKINGS = {**settings.RANKINGS, "TRUSTED_PROXY_COUNT": 1, "NETWORK_READERS_PER_ARTICLE": 5}
+    article = ArticleFactory()
+    for n in range(30):
+        ua = READER_UA.replace("156.0.0.0", f"156.0.{n}.0")
+        # A forged left-hand entry changes with every beacon; the proxy's entry stays the client's address.
+        response = post_beacon(client, article.pk, ua=ua, ip="10.0.0.2", xff=f"192.0.2.{n}, 203.0.113.80")
+        assert response.status_code == 204
+    assert counted_views(article) == 5
+    assert rejected(Reason.NETWORK_CAP) == 25

@@ -1,6 +1,7 @@
 """Who sent a beacon, computed cheaply: the fast paths give exactly the answers of the slow ones."""
 
 import ipaddress
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from crawlerdetect import CrawlerDetect
@@ -86,3 +87,40 @@ def test_a_huge_user_agent_is_cut_before_matching_and_remembering():
     assert user_agent_is_bot("   ") is True  # no user agent at all
     # The cache holds only the cut agents: a flood of long agents cannot fill memory with them.
     assert readers._is_crawler.cache_info().currsize == 2
+
+
+# --- The network a reader belongs to ------------------------------------------------------------
+
+
+@pytest.fixture
+def prefixes(settings):
+    settings.RANKINGS = {**settings.RANKINGS, "NETWORK_PREFIX_IPV4": 32, "NETWORK_PREFIX_IPV6": 64}
+    return settings
+
+
+DAY = datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+
+def test_an_ipv6_subnet_is_one_network_and_the_next_is_another(prefixes):
+    one = readers.network_hash(ip="2001:db8:1:2::1", now=DAY)
+    assert readers.network_hash(ip="2001:db8:1:2:ffff:ffff:ffff:ffff", now=DAY) == one
+    assert readers.network_hash(ip="2001:db8:1:3::1", now=DAY) != one
+    assert len(one) == 32
+
+
+def test_ipv4_networks_follow_the_configured_prefix(prefixes):
+    assert readers.network_hash(ip="198.51.100.1", now=DAY) != readers.network_hash(ip="198.51.100.2", now=DAY)
+    prefixes.RANKINGS = {**prefixes.RANKINGS, "NETWORK_PREFIX_IPV4": 24}
+    assert readers.network_hash(ip="198.51.100.1", now=DAY) == readers.network_hash(ip="198.51.100.254", now=DAY)
+    assert readers.network_hash(ip="198.51.101.1", now=DAY) != readers.network_hash(ip="198.51.100.1", now=DAY)
+
+
+def test_an_ipv4_mapped_address_is_its_ipv4_network(prefixes):
+    assert readers.network_hash(ip="::ffff:198.51.100.7", now=DAY) == readers.network_hash(ip="198.51.100.7", now=DAY)
+
+
+def test_network_ids_change_every_day_and_survive_a_broken_address(prefixes):
+    assert readers.network_hash(ip="198.51.100.1", now=DAY) != readers.network_hash(
+        ip="198.51.100.1", now=DAY + timedelta(days=1)
+    )
+    assert readers.network_hash(ip="not-an-ip", now=DAY) != readers.network_hash(ip="other", now=DAY)

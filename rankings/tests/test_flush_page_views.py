@@ -79,8 +79,8 @@ def test_flush_moves_every_count_to_the_database_and_leaves_redis_clean(redis_ba
     assert "1 batch(es) applied" in out.getvalue()
     assert f"{sum(expected.values())} views" in out.getvalue()
     assert redis_keys(redis_backend) == sorted(
-        k for k in redis_keys(redis_backend) if ":seen:" in k or ":rl:" in k
-    )  # only de-duplication markers and rate-limit counters remain (they expire)
+        k for k in redis_keys(redis_backend) if any(f":{kind}:" in k for kind in ("seen", "rl", "nrl", "net"))
+    )  # only de-duplication markers, network readers and rate-limit counters remain (they expire)
     assert redis_backend.unflushed_since() is None
     # Running again is harmless.
     call_command("flush_page_views", stdout=StringIO())
