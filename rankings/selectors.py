@@ -1,14 +1,20 @@
 """Composed reads of the rankings app: the ranking lists, the admin charts' data, health.
 
 Reading a list is ONE query on a snapshot (``RankingEntry`` rows carry the
-headline and URL, so there is no join to ``Article``), and its result is kept
+headline and URL), which keeps only entries whose article readers may see
+now (``Article.objects.published()``, not excluded from rankings, checked per
+entry by primary key): an article withdrawn, rescheduled or excluded drops
+out at once, without waiting for ``update_rankings``, and the next stored
+entry takes its place (snapshots store more entries than lists show). Its
+result is kept
 in Django's cache under a *generation* key that ``update_rankings`` bumps each
 time it writes new snapshots. With Redis as the cache the bump reaches every
 web process at once. With the local-memory cache (SQLite mode) every process
-has its own copy: keys also include the full-page cache's generation
-(``articles.cache``, shared between processes through a file), which
-``update_rankings`` bumps whenever a list readers see changes; otherwise a
-copy lives at most ``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
+has its own copy. Keys also include the full-page cache's generation
+(``articles.cache``, shared between processes through a file even with the
+local-memory cache), which every article save (a withdrawal, an exclusion)
+bumps, and ``update_rankings`` whenever a list readers see changes; otherwise
+a copy lives at most ``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
 
 When no snapshot exists yet (before the first ``update_rankings``) a list is
 empty and the template shows an empty state; it does not fall back to other
@@ -23,12 +29,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Sum
+from django.db.models import Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from articles.cache import page_cache_generation
 from articles.fragments import fragment_generation
-from articles.models import Section
+from articles.models import Article, Section
 from rankings.models import PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
 
 logger = logging.getLogger(__name__)
@@ -147,15 +153,29 @@ def _cached(key_suffix: str, compute):
 # --- Lists -------------------------------------------------------------------------------------
 
 
-def _entry(row: dict) -> RankedArticle:
-    return RankedArticle(**{name: row[name] for name in _ENTRY_FIELDS})
+def _entry(row: dict, *, position: int) -> RankedArticle:
+    # Shown positions are 1..n even when an entry above dropped out since the snapshot was taken.
+    return RankedArticle(**{**{name: row[name] for name in _ENTRY_FIELDS}, "position": position})
+
+
+def _current_visible_entries(*, window: str):
+    """Entries of the window's current snapshots whose article readers may see now and may be ranked.
+
+    The same rule as ``update_rankings`` (``Article.objects.published()``
+    minus ``exclude_from_rankings``), as a correlated EXISTS on the article's
+    primary key: a few index lookups for the few entries of a snapshot,
+    whatever the size of the archive.
+    """
+    rankable = Article.objects.published().filter(pk=OuterRef("article_id"), exclude_from_rankings=False)
+    return RankingEntry.objects.filter(snapshot__window=window, snapshot__is_current=True).filter(Exists(rankable))
 
 
 def _current_entries(*, window: str, section_id: int | None, limit: int) -> list[RankedArticle]:
-    # ONE query: the current snapshot's entries, joined to the snapshot only to pick it.
-    qs = RankingEntry.objects.filter(snapshot__window=window, snapshot__is_current=True)
+    # ONE query: the current snapshot's visible entries, joined to the snapshot only to pick it.
+    qs = _current_visible_entries(window=window)
     qs = qs.filter(snapshot__section__isnull=True) if section_id is None else qs.filter(snapshot__section=section_id)
-    return [_entry(row) for row in qs.order_by("position").values(*_ENTRY_FIELDS)[:limit]]
+    rows = qs.order_by("position").values(*_ENTRY_FIELDS)[:limit]
+    return [_entry(row, position=position) for position, row in enumerate(rows, start=1)]
 
 
 def ranking_entries(
@@ -197,14 +217,15 @@ class RankingPage:
 
 def _window_lists(window: str) -> tuple[datetime | None, dict[int | None, list[RankedArticle]]]:
     rows = (
-        RankingEntry.objects.filter(snapshot__window=window, snapshot__is_current=True)
+        _current_visible_entries(window=window)
         .order_by("snapshot__section_id", "position")
         .values(*_ENTRY_FIELDS, "snapshot__section_id", "snapshot__computed_at")
     )
     lists: dict[int | None, list[RankedArticle]] = defaultdict(list)
     computed_at = None
     for row in rows:
-        lists[row["snapshot__section_id"]].append(_entry(row))
+        entries = lists[row["snapshot__section_id"]]
+        entries.append(_entry(row, position=len(entries) + 1))
         computed_at = max(computed_at, row["snapshot__computed_at"]) if computed_at else row["snapshot__computed_at"]
     return computed_at, dict(lists)
 

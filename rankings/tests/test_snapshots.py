@@ -358,3 +358,37 @@ def test_concurrent_runs_leave_exactly_one_current_list_per_scope():
     )
     for snapshot in current:
         assert list(snapshot.entries.order_by("position").values_list("position", flat=True)) == list(range(1, 11))
+
+
+def test_update_rankings_works_while_redis_is_down(politics, settings, capsys):
+    """Production shares Redis between the cache and the counters: with it refused, lists still update."""
+    from rankings.tests.beacon_support import CLOSED_REDIS_URL
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache.RedisCache",
+            "LOCATION": CLOSED_REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.RANKINGS = {**settings.RANKINGS, "BACKEND": "redis", "REDIS_URL": CLOSED_REDIS_URL}
+    article = ArticleFactory(section=politics)
+    views(article, 3)
+
+    call_command("update_rankings")
+
+    assert "update_rankings: 4 snapshots, 4 entries" in capsys.readouterr().out
+    assert ids() == [article.pk]
+    assert ids(section=politics) == [article.pk]
+
+
+def test_the_readmes_cron_runs_update_rankings_even_when_flush_page_views_fails():
+    """``flush_page_views`` exits 1 while Redis is down: update_rankings must not be chained after it with ``&&``."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    cron = readme.split("```cron", 1)[1].split("```", 1)[0]
+    lines = [line for line in cron.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    (update_line,) = [line for line in lines if "update_rankings" in line]
+    assert "flush_page_views" not in update_line
+    assert any("flush_page_views" in line for line in lines)
