@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crawlerdetect import CrawlerDetect
-from hypothesis import given
+from django.conf import settings
+from django.test import override_settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rankings import readers
@@ -124,3 +126,26 @@ def test_network_ids_change_every_day_and_survive_a_broken_address(prefixes):
         ip="198.51.100.1", now=DAY + timedelta(days=1)
     )
     assert readers.network_hash(ip="not-an-ip", now=DAY) != readers.network_hash(ip="other", now=DAY)
+
+
+@given(
+    address=st.ip_addresses(),
+    low_bits=st.integers(0, 2**128 - 1),
+    kept=st.integers(0, 128),
+    prefix=st.integers(1, 128),
+)
+def test_two_addresses_share_a_network_exactly_when_ipaddress_says_so(address, low_bits, kept, prefix):
+    width = address.max_prefixlen
+    kept, prefix = min(kept, width), min(prefix, width)
+    changed = width - kept  # the other address differs from this one in at most its last bits
+    other = type(address)((int(address) >> changed << changed) | (low_bits & ((1 << changed) - 1)))
+    # An IPv4-mapped address is its IPv4 reader's network on purpose (the test above).
+    assume(not any(getattr(ip, "ipv4_mapped", None) for ip in (address, other)))
+    same = ipaddress.ip_network(f"{address}/{prefix}", strict=False) == ipaddress.ip_network(
+        f"{other}/{prefix}", strict=False
+    )
+    with override_settings(
+        RANKINGS={**settings.RANKINGS, "NETWORK_PREFIX_IPV4": prefix, "NETWORK_PREFIX_IPV6": prefix}
+    ):
+        hashes = {readers.network_hash(ip=str(ip), now=DAY) for ip in (address, other)}
+    assert (len(hashes) == 1) == same
