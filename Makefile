@@ -23,6 +23,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 venv: $(VENV)/.installed-run
 dev-venv: $(VENV)/.installed-dev
 
+# Development targets: DEBUG on (the settings default to off, which needs a production secret key).
+run demo migrate: export DJANGO_DEBUG = 1
+
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 

@@ -6,7 +6,8 @@ Every value can be set from the environment so one file serves all deployments.
 import multiprocessing
 import os
 
-# The production server runs with DEBUG off unless told otherwise explicitly.
+# The production server runs with DEBUG off unless told otherwise explicitly (the settings'
+# default too; an empty or misspelt DJANGO_DEBUG stops start-up there).
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

@@ -30,6 +30,7 @@ def main() -> None:
     os.environ["DJANGO_MEDIA_ROOT"] = str(BENCH_DIR / "media")
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # development mode: no production secret key
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -48,6 +48,7 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}",
         "DJANGO_MEDIA_ROOT": str(BENCH_DIR / "media"),
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DJANGO_DEBUG": "1",  # development mode, as `make demo` runs it: no production secret key
     }
     env.pop("REDIS_URL", None)
     print(f"CPUs: {os.cpu_count()}; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

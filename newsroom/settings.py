@@ -1,8 +1,9 @@
 """Newsroom settings: one module, driven by environment variables.
 
-Development works with no environment at all (SQLite, local-memory cache,
-DEBUG on). Production sets ``DJANGO_DEBUG=0`` and must then provide
-``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``, or start-up stops.
+DEBUG is off unless ``DJANGO_DEBUG`` says otherwise (``make run`` sets ``DJANGO_DEBUG=1``);
+with DEBUG off ``DJANGO_SECRET_KEY`` (50+ random characters) and ``DJANGO_ALLOWED_HOSTS``
+are required, or start-up stops. A variable that is set but empty or unparsable also stops
+start-up, naming it: a typo never silently picks a default.
 """
 
 import os
@@ -14,17 +15,36 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
 
 def env_bool(name: str, default: bool) -> bool:
+    """The boolean in variable ``name``; ``default`` when unset; ImproperlyConfigured when empty or unparsable."""
     value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no or on/off, or unset it for the default."
+    )
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    """The integer in variable ``name``; ``default`` when unset; ImproperlyConfigured when empty or unparsable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer; unset it for the default.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -34,21 +54,39 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak for production (the rule of Django's security.W009), or None."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"it has {len(set(key))} distinct characters, fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
+    if key.startswith("django-insecure-"):
+        return "it is a development key (starts with 'django-insecure-')"
+    return None
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+if not DEBUG:
+    if not SECRET_KEY:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. With DJANGO_DEBUG=0 it is required (50 or more random characters)."
+            "DJANGO_SECRET_KEY is not set. With DEBUG off it is required "
+            f"({SECRET_KEY_MIN_LENGTH} or more random characters); DJANGO_DEBUG=1 is for development only."
         )
-    # Only ever used with DEBUG on; never valid in production.
+    if problem := secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak for DEBUG off: {problem}. "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+elif not SECRET_KEY:
+    # Only ever used with DEBUG on; refused above with DEBUG off.
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if not DEBUG else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
-        "DJANGO_ALLOWED_HOSTS is not set. With DJANGO_DEBUG=0 it is required "
+        "DJANGO_ALLOWED_HOSTS is not set. With DEBUG off it is required "
         "(comma-separated host names, e.g. news.example.com)."
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
