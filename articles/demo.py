@@ -4,8 +4,8 @@ The text lives in ``articles.demo_content`` and the pictures are drawn by
 ``articles.demo_images``. Everything is keyed on stable identifiers, so seeding is
 idempotent: sections and authors by slug, articles by ``external_id = "demo:<key>"``.
 A second run creates nothing and changes nothing; ``reset`` deletes the demo content
-first (only what the demo made: articles whose external id starts with ``demo:``, their
-photos, then demo sections, authors and tags that nothing else uses).
+first: only what the demo made and nobody changed since (demo articles still exactly as
+seeded, their unedited photos, then demo sections, authors and tags that nothing else uses).
 
 Speed: rendering each photo's renditions (several widths in WebP and JPEG, three crops)
 costs far more than everything else, so photos are drawn and rendered in worker
@@ -37,6 +37,7 @@ from articles import demo_content, photos
 from articles.cache import page_cache_invalidate
 from articles.demo_images import PhotoJob, PhotoResult, photo_job_render
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.sanitize import sanitize_body
 from articles.signals import demo_seeded
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class DemoSeedReport:
     updates_created: int = 0
     tags_used: int = 0
     deleted: dict[str, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -158,10 +160,15 @@ def _body_html(paragraphs: list[str]) -> str:
     return "".join(html)
 
 
+def _section_find(slug: str, name: str) -> Section | None:
+    """The section a demo section spec stands for: by slug, else one editors made with its name."""
+    return Section.objects.filter(slug=slug).first() or Section.objects.filter(name__iexact=name).first()
+
+
 def _sections_ensure(report: DemoSeedReport) -> dict[str, Section]:
     sections = {}
     for position, (slug, name, description) in enumerate(demo_content.SECTIONS, start=1):
-        section = Section.objects.filter(slug=slug).first() or Section.objects.filter(name__iexact=name).first()
+        section = _section_find(slug, name)
         if section is None:
             section = Section.objects.create(slug=slug, name=name, position=position * 10, description=description)
             report.sections_created += 1
@@ -178,29 +185,117 @@ def _authors_ensure(report: DemoSeedReport) -> dict[str, Author]:
     return authors
 
 
-def demo_newsroom_delete() -> dict[str, int]:
-    """Delete what the demo made; content editors added (even in demo sections) stays."""
-    articles = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
-    photo_ids = set(articles.exclude(lead_photo=None).values_list("lead_photo_id", flat=True))
-    tag_names = {tag for spec in demo_content.ARTICLES for tag in spec["tags"]}
-    deleted = {"articles": articles.count()}
-    articles.delete()
-    # One by one, so each photo's files are released by its post_delete receiver.
-    orphan_photos = Photo.objects.filter(pk__in=photo_ids, articles=None)
-    deleted["photos"] = 0
-    for photo in orphan_photos:
-        photo.delete()
-        deleted["photos"] += 1
-    author_slugs = [slug for slug, *_ in demo_content.AUTHORS]
-    deleted["authors"] = Author.objects.filter(slug__in=author_slugs, articles=None).delete()[0]
-    section_slugs = [slug for slug, *_ in demo_content.SECTIONS]
-    deleted["sections"] = Section.objects.filter(slug__in=section_slugs, articles=None).delete()[0]
-    deleted["tags"] = (
-        Tag.objects.filter(name__in=tag_names)
-        .annotate(uses=Count("articles_taggedarticle_items"))
-        .filter(uses=0)
-        .delete()[0]
+# --- Reset: only what the demo made and nobody changed since ----------------------------------------
+
+# Article.objects.create sets created_at and modified_at a few microseconds apart, and seeding
+# never saves an article or photo again: a later save (an editor, any service) moves them apart.
+UNCHANGED_SAVE_SLACK = timedelta(seconds=2)
+
+
+@dataclass
+class DemoResetPlan:
+    """What ``demo_newsroom_delete`` would delete, and the demo articles it keeps."""
+
+    article_ids: list[int] = field(default_factory=list)
+    kept: list[Article] = field(default_factory=list)
+
+
+def _saved_once(created_at: datetime, modified_at: datetime) -> bool:
+    return modified_at - created_at <= UNCHANGED_SAVE_SLACK
+
+
+def _article_as_seeded(article: Article, spec: dict, section_ids: dict[str, int | None]) -> bool:
+    """Whether ``article`` is still exactly what seeding made of ``spec`` (no editor touched it)."""
+    updates = [(u.kind, u.note, u.created_by_id) for u in article.updates.all()]
+    return (
+        _saved_once(article.created_at, article.modified_at)
+        and article.slug == spec["key"]
+        and article.headline == spec["headline"]
+        and article.deck == spec["deck"]
+        and article.dateline == spec["dateline"]
+        and article.body == sanitize_body(_body_html(spec["body"]))
+        and article.section_id == section_ids[spec["section"]]
+        and article.lead_photo is not None
+        and f"demo-{spec['key']}" in article.lead_photo.image.name
+        and article.status == spec.get("status", Article.Status.PUBLISHED)
+        and article.lead_photo_caption == ""
+        and not article.exclude_from_rankings
+        and sorted(a.slug for a in article.authors.all()) == sorted(spec["authors"])
+        and sorted(t.name for t in article.tags.all()) == sorted(spec["tags"])
+        and updates == [(kind, note, None) for kind, _hours, note in spec.get("updates", [])]
     )
+
+
+def _photo_as_seeded(photo: Photo, spec: dict) -> bool:
+    return (
+        _saved_once(photo.created_at, photo.updated_at)
+        and f"demo-{spec['key']}" in photo.image.name
+        and photo.caption == spec["caption"]
+    )
+
+
+def demo_newsroom_reset_plan() -> DemoResetPlan:
+    """Split the demo articles into those still as seeded (to delete) and those editors changed (kept)."""
+    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_content.ARTICLES}
+    section_ids = {slug: getattr(_section_find(slug, name), "pk", None) for slug, name, _ in demo_content.SECTIONS}
+    plan = DemoResetPlan()
+    articles = (
+        Article.objects.filter(external_id__in=specs)
+        .select_related("lead_photo")
+        .prefetch_related("authors", "tags", "updates")
+        .order_by("pk")
+    )
+    for article in articles:
+        if _article_as_seeded(article, specs[article.external_id], section_ids):
+            plan.article_ids.append(article.pk)
+        else:
+            plan.kept.append(article)
+    return plan
+
+
+def _deleted_add(deleted: dict[str, int], per_model: dict[str, int]) -> None:
+    # QuerySet.delete()'s total also counts the rows its cascade took (ranking snapshots of a
+    # section, an article's tags and view counts): count per model, never the total.
+    for label, count in per_model.items():
+        if count:
+            deleted[label] = deleted.get(label, 0) + count
+
+
+def demo_newsroom_delete(*, plan: DemoResetPlan | None = None) -> dict[str, int]:
+    """Delete what the demo made and nobody changed; return the rows deleted per model label (``articles.Article``).
+
+    Kept: demo articles an editor edited (fields, authors, tags, status) or gave an update or
+    correction; photos edited or still used by any article; sections and authors that still
+    have articles or whose details were changed; tags the deleted articles did not use or that
+    are still used. Everything editors created stays, even in demo sections.
+    """
+    plan = plan or demo_newsroom_reset_plan()
+    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_content.ARTICLES}
+    articles = Article.objects.filter(pk__in=plan.article_ids)
+    photo_specs = {
+        photo_id: specs[external_id] for photo_id, external_id in articles.values_list("lead_photo_id", "external_id")
+    }
+    tag_ids = set(
+        Tag.objects.filter(articles_taggedarticle_items__content_object__in=articles).values_list("pk", flat=True)
+    )
+    deleted: dict[str, int] = {}
+    _deleted_add(deleted, articles.delete()[1])
+    # One by one, so each photo's files are released by its post_delete receiver.
+    for photo in Photo.objects.filter(pk__in=[pk for pk in photo_specs if pk], articles=None).order_by("pk"):
+        if _photo_as_seeded(photo, photo_specs[photo.pk]):
+            _deleted_add(deleted, photo.delete()[1])
+    authors = Author.objects.none()
+    for slug, name, role, bio in demo_content.AUTHORS:
+        authors = authors | Author.objects.filter(slug=slug, name=name, role=role, bio=bio)
+    _deleted_add(deleted, authors.filter(articles=None).delete()[1])
+    sections = Section.objects.none()
+    for position, (slug, name, description) in enumerate(demo_content.SECTIONS, start=1):
+        sections = sections | Section.objects.filter(
+            slug=slug, name=name, description=description, position=position * 10
+        )
+    _deleted_add(deleted, sections.filter(articles=None).delete()[1])
+    unused_tags = Tag.objects.filter(pk__in=tag_ids).annotate(uses=Count("articles_taggedarticle_items")).filter(uses=0)
+    _deleted_add(deleted, Tag.objects.filter(pk__in=list(unused_tags.values_list("pk", flat=True))).delete()[1])
     return deleted
 
 
@@ -224,7 +319,9 @@ def demo_newsroom_seed(
     report = DemoSeedReport()
     if reset:
         with transaction.atomic():
-            report.deleted = demo_newsroom_delete()
+            plan = demo_newsroom_reset_plan()
+            report.deleted = demo_newsroom_delete(plan=plan)
+            report.kept = [article.headline for article in plan.kept]
 
     specs = demo_content.ARTICLES
     existing = set(

@@ -67,7 +67,16 @@ class XmlSafeFeedMixin:
 
 
 class NewsRssFeed(XmlSafeFeedMixin, feedgenerator.Rss201rev2Feed):
-    """RSS 2.0 with every author as ``dc:creator`` and the lead photo as ``media:content``."""
+    """RSS 2.0 with every author as ``dc:creator`` and the lead photo as ``media:content``.
+
+    The channel's title and description are plain text (a section's name and description, a
+    tag's name), escaped once more like the items' (see ``ArticleFeed.title_is_html``).
+    """
+
+    def __init__(self, title, link, description, *args, **kwargs):
+        # RSS readers render the channel's <title> and <description> as HTML, so "<b>" in a
+        # section's description would come out bold (and "<script>" be up to the reader).
+        super().__init__(escape(title), link, escape(description), *args, **kwargs)
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DC_NS, "xmlns:media": MEDIA_NS}

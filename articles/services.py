@@ -362,6 +362,13 @@ def article_update_add(*, article: Article, kind: str, note: str, user) -> Artic
     return update
 
 
+def demo_newsroom_reset_plan():
+    """What ``demo_newsroom_seed(reset=True)`` would delete and keep now (an ``articles.demo.DemoResetPlan``)."""
+    from articles import demo  # heavy (content, image drawing); only the command needs it
+
+    return demo.demo_newsroom_reset_plan()
+
+
 def demo_newsroom_seed(*, reset: bool = False, workers: int | None = None, photo_size: tuple[int, int] | None = None):
     """Create the demo newsroom idempotently (``reset`` deletes demo content first); see ``articles.demo``.
 

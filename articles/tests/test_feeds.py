@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
+from taggit.models import Tag
 
 from articles.feeds import FEED_LENGTH
 from articles.models import Article, Photo
@@ -300,6 +302,31 @@ def test_hostile_headline_is_escaped_and_feed_still_parses(client, url):
     shown = html.unescape(entry.title) if url == "/feed/" else entry.title
     assert shown == HOSTILE
     assert html.unescape(entry.summary) == "<img src=x onerror=alert(1)>"  # shown as text, control char dropped
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_section_and_tag_channel_title_and_description_are_plain_text(client, kind):
+    """A section's name and description, a tag's name: shown as typed, never as markup."""
+    section = SectionFactory(name="Arts & <b>Crafts</b>", description="<script>alert(1)</script> <b>Bold</b> & more")
+    ArticleFactory(section=section, headline="A Story", tags=["<i>Tag</i> & <script>x</script>"])
+    tag = Tag.objects.get(name__startswith="<i>")
+    suffix = "feed" if kind == "rss" else "atom"
+    for url, title, description in [
+        (f"/section/{section.slug}/{suffix}/", section.name, section.description),
+        (
+            f"/tag/{tag.slug}/{suffix}/",
+            tag.name,
+            f"The latest news tagged “{tag.name}” from {django_settings.SITE_NAME}.",
+        ),
+    ]:
+        response, feed = parse(client, url)
+        for markup in (b"<b>", b"<i>", b"<script"):
+            assert markup not in response.content, url
+        # RSS readers take the channel's text as HTML (so it is escaped twice); Atom's is declared text.
+        shown = html.unescape if kind == "rss" else str
+        assert shown(feed.feed.title) == f"{title} | {django_settings.SITE_NAME}", url
+        assert shown(feed.feed.subtitle) == description, url
+        assert html.unescape(feed.entries[0].title) == "A Story"
 
 
 def test_control_characters_never_break_the_feed(client):

@@ -5,19 +5,22 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from PIL import Image
 from taggit.models import Tag
 
 from articles import demo_content
-from articles.demo import EXTERNAL_ID_PREFIX, demo_newsroom_seed
+from articles.demo import EXTERNAL_ID_PREFIX, demo_newsroom_delete, demo_newsroom_seed
 from articles.demo_images import SCENES, Scene, scene_render
 from articles.importer import photo_files
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.services import article_update_add
 from articles.signals import demo_seeded
 from articles.tests.factories import ArticleFactory, PhotoFactory
 
@@ -165,10 +168,10 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
 
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
+        call_command("seed_demo", "--reset", "--force", "--photo-size", "480x270", "--workers", "1", stdout=out)
     n = len(demo_content.ARTICLES)
     text = out.getvalue()
-    assert f"Reset: deleted {n} articles, {n} photos, " in text
+    assert f"Reset: deleted {n} articles, {n} photos, {len(demo_content.AUTHORS)} authors, " in text
     assert f"{n} articles (1 draft, {n - 3} published, 1 scheduled, 1 withdrawn), {n} photos" in text
     new_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
     assert not old_ids & new_ids
@@ -202,3 +205,93 @@ def test_command_refuses_a_bad_photo_size():
     with pytest.raises(CommandError, match="between"):
         call_command("seed_demo", "--photo-size", "20x10", stdout=io.StringIO())
     assert not Article.objects.exists()
+
+
+class Terminal(io.StringIO):
+    """Standard input that is a terminal, with the editor's answer typed in."""
+
+    def isatty(self):
+        return True
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table (proxies share their model's table)."""
+    models = [model for model in apps.get_models(include_auto_created=True) if not model._meta.proxy]
+    return {model._meta.label: model.objects.count() for model in models}
+
+
+def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(monkeypatch):
+    demo_newsroom_seed(photo_size=SMALL, workers=1)
+    call_command("update_rankings", stdout=io.StringIO())  # snapshots per section, deleted along with them
+    demo = {a.slug: a for a in Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)}
+    by_section = {}
+    for spec in demo_content.ARTICLES:
+        by_section.setdefault(spec["section"], []).append(spec["key"])
+    culture, sports = by_section["culture"], by_section["sports"]
+
+    # What editors did: an edited headline, a correction, a tag, a deck changed by a bulk UPDATE
+    # (no save), their own story in a demo section, and a demo photo reused by their story.
+    edited = demo[sports[0]]
+    edited.headline = "Edited By The Desk"
+    edited.save()
+    corrected = demo[sports[1]]
+    article_update_add(article=corrected, kind=ArticleUpdate.Kind.CORRECTION, note="We misspelt a name.", user=None)
+    retagged = demo[sports[2]]
+    retagged.tags.add("Editors' pick")
+    Article.objects.filter(pk=demo[sports[3]].pk).update(deck="A deck from the desk.")
+    reused_from = demo[culture[0]]
+    own = ArticleFactory(section=reused_from.section, headline="Editors' Own Story", lead_photo=reused_from.lead_photo)
+    kept_ids = {edited.pk, corrected.pk, retagged.pk, demo[sports[3]].pk}
+    kept_photo = reused_from.lead_photo
+    before = snapshot()
+
+    # No terminal and no --force: refused, nothing deleted.
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=io.StringIO())
+    assert snapshot() == before
+    # A terminal, and the answer is not yes: cancelled, nothing deleted.
+    monkeypatch.setattr("sys.stdin", Terminal("no\n"))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="cancelled"):
+        call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    n = len(demo_content.ARTICLES)
+    assert f"--reset deletes {n - 4} demo articles still as seeded" in out.getvalue()
+    assert "keeps 4 demo articles editors changed" in out.getvalue()
+    assert snapshot() == before
+
+    # What the deletion counts is what left the database, model by model.
+    counts = row_counts()
+    with transaction.atomic():
+        deleted = demo_newsroom_delete()
+        after = row_counts()
+        transaction.set_rollback(True)  # a dry run: the command's own reset follows
+    assert deleted == {label: counts[label] - after[label] for label in counts if counts[label] != after[label]}
+    assert deleted["articles.Article"] == n - 4
+    assert deleted["articles.Photo"] == n - 5  # the reused photo stays
+    assert deleted["articles.Section"] == len(demo_content.SECTIONS) - 2  # sports and culture still have articles
+    assert deleted["rankings.RankingSnapshot"] > 0
+    assert snapshot() == before
+
+    monkeypatch.setattr("sys.stdin", Terminal("yes\n"))
+    out = io.StringIO()
+    call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    text = out.getvalue()
+    sections = len(demo_content.SECTIONS) - 2
+    assert f"Reset: deleted {n - 4} articles, {n - 5} photos, " in text
+    assert f" authors, {sections} sections, " in text
+    assert "Kept 4 demo articles changed since seeding: " in text
+    assert "Edited By The Desk" in text
+
+    # Editors' work is all there, as they left it; the rest of the demo was seeded again.
+    assert Article.objects.get(pk=edited.pk).headline == "Edited By The Desk"
+    assert Article.objects.get(pk=corrected.pk).updates.filter(note="We misspelt a name.").exists()
+    assert "Editors' pick" in Article.objects.get(pk=retagged.pk).tags.names()
+    assert Article.objects.get(pk=demo[sports[3]].pk).deck == "A deck from the desk."
+    own.refresh_from_db()
+    assert own.lead_photo == kept_photo
+    assert all(default_storage.exists(name) for name in photo_files(kept_photo))
+    assert Section.objects.filter(pk=own.section_id).exists()
+    demo_after = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+    assert demo_after.count() == n
+    assert set(demo_after.filter(pk__in=[a.pk for a in demo.values()]).values_list("pk", flat=True)) == kept_ids

@@ -1,10 +1,12 @@
 """Load the original demo newsroom (idempotent; ``--reset`` starts over)."""
 
+import sys
 from argparse import ArgumentTypeError
 
-from django.core.management.base import BaseCommand
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
 
-from articles.services import demo_newsroom_seed
+from articles.services import demo_newsroom_reset_plan, demo_newsroom_seed
 
 
 def _photo_size(value: str) -> tuple[int, int]:
@@ -17,15 +19,41 @@ def _photo_size(value: str) -> tuple[int, int]:
     return width, height
 
 
+# Shown first, by their plural names; rows their deletion took along follow in brackets.
+DEMO_MODELS = ["articles.Article", "articles.Photo", "articles.Author", "articles.Section", "taggit.Tag"]
+
+
+def _deleted_summary(deleted: dict[str, int]) -> str:
+    """Counts per model label as text: '65 articles, 65 photos, ... (with them: 6 article update rows, ...)'."""
+
+    def name(label: str, *, plural: bool) -> str:
+        meta = apps.get_model(label)._meta
+        return str(meta.verbose_name_plural if plural else meta.verbose_name)
+
+    main = [f"{deleted.get(label, 0)} {name(label, plural=True)}" for label in DEMO_MODELS]
+    along = [
+        f"{count} {name(label, plural=False)} rows" for label, count in deleted.items() if label not in DEMO_MODELS
+    ]
+    return ", ".join(main) + (f" (with them: {', '.join(along)})" if along else "")
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo newsroom: sections, authors, 60+ articles over the last 30 days with generated photos, "
         "tags, updates and a correction, one scheduled article, a draft and a withdrawn story. Idempotent: a "
-        "second run creates and changes nothing. --reset deletes the demo content (and nothing else) first."
+        "second run creates and changes nothing. --reset first deletes the demo content nobody changed since it was "
+        "seeded (editors' own and edited content stays), after confirmation or with --force."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true", help="Delete the demo content, then seed it again.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo content nobody changed since seeding (asks first), then seed it again.",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="With --reset: delete without asking (scripts, no terminal)."
+        )
         parser.add_argument(
             "--workers",
             type=int,
@@ -41,11 +69,16 @@ class Command(BaseCommand):
             help="Size of the generated photos (default 1600x900; smaller seeds faster on a slow machine).",
         )
 
-    def handle(self, *args, reset: bool, workers: int | None, photo_size, **options):
+    def handle(self, *args, reset: bool, force: bool, workers: int | None, photo_size, **options):
+        if reset and not force:
+            self._reset_confirm()
         report = demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size)
-        if report.deleted:
-            removed = ", ".join(f"{count} {what}" for what, count in report.deleted.items())
-            self.stdout.write(f"Reset: deleted {removed}.")
+        if reset:
+            self.stdout.write(f"Reset: deleted {_deleted_summary(report.deleted)}.")
+        if report.kept:
+            self.stdout.write(
+                f"Kept {len(report.kept)} demo articles changed since seeding: " + "; ".join(report.kept) + "."
+            )
         if report.articles_created:
             statuses = ", ".join(f"{count} {status}" for status, count in report.statuses.items())
             self.stdout.write(
@@ -61,3 +94,18 @@ class Command(BaseCommand):
                 f"Demo newsroom already present ({report.articles_existing} articles); nothing to do. "
                 "Use --reset to start over."
             )
+
+    def _reset_confirm(self) -> None:
+        """Ask on the terminal before a reset deletes anything; refuse without one."""
+        plan = demo_newsroom_reset_plan()
+        summary = (
+            f"--reset deletes {len(plan.article_ids)} demo articles still as seeded, with their photos, updates and "
+            f"view counts, and the demo sections, authors and tags left unused; it keeps {len(plan.kept)} demo "
+            "articles editors changed and everything editors created."
+        )
+        if not sys.stdin or not sys.stdin.isatty():
+            raise CommandError(f"{summary} No terminal to confirm on: pass --force to reset without asking.")
+        self.stdout.write(f"{summary}\nType 'yes' to reset: ", ending="")
+        self.stdout.flush()
+        if sys.stdin.readline().strip().lower() != "yes":
+            raise CommandError("Reset cancelled; nothing was deleted.")
