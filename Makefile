@@ -23,8 +23,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 venv: $(VENV)/.installed-run
 dev-venv: $(VENV)/.installed-dev
 
-# Development targets: DEBUG on (the settings default to off, which needs a production secret key).
-run demo migrate: export DJANGO_DEBUG = 1
+# Development and test targets: DEBUG on (the settings default to off, which needs a production secret key).
+run demo migrate test: export DJANGO_DEBUG = 1
 
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
@@ -36,12 +36,17 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The production setup locally: nginx (deploy/nginx.conf) in front of gunicorn, DEBUG off.
+serve: venv
+	./scripts/serve-production.sh
+
 lint: dev-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 test: dev-venv lint
 	./scripts/ensure-chromium.sh
+	./scripts/ensure-nginx.sh
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 

@@ -12,10 +12,15 @@ os.environ.setdefault("DJANGO_DEBUG", "0")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# Threads: a worker serves several requests at once, so one slow client (or a slow Redis or
+# database answer) holds one thread, not the whole worker. Slow clients are nginx's job
+# (deploy/nginx.conf, the README's production setup); this is the second line.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Longer than nginx's upstream keepalive_timeout (4 s), so nginx never reuses a connection
+# gunicorn is closing; short, so idle connections do not hold threads.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak can never take a server down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
