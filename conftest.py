@@ -63,12 +63,12 @@ def _clear_cache():
     """Each test starts with an empty cache (Redis in the PostgreSQL leg), and no cache outage remembered."""
     from django.core.cache import cache
 
-    from articles import cache as page_cache_state
     from articles.fragments import fragment_local_clear
+    from newsroom.circuit import redis_circuit
 
     cache.clear()
-    # A test that breaks the cache on purpose leaves the page cache backing off for seconds.
-    page_cache_state._outage_until = 0.0
+    # A test that breaks the cache on purpose leaves every use of Redis backing off for seconds.
+    redis_circuit.reset()
     fragment_local_clear()
     yield
     cache.clear()

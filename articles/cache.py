@@ -30,8 +30,10 @@ caps every page's lifetime at the next publication time. That time is cached
 along with the generation it was computed under, so any article change
 (which bumps the generation) makes it recomputed.
 
-Every cache call here survives a cache outage (logged, then skipped for a few
-seconds): an editor's save must never fail because Redis is down.
+Every cache call here survives a cache outage: it is reported to the one
+Redis circuit breaker (``newsroom.circuit``), which has every use of Redis
+skipped for ``REDIS_BACKOFF_SECONDS``. An editor's save must never fail
+because Redis is down; its invalidation is always attempted.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
 
 from articles.models import Article, ArticleUpdate, Author, Photo, Section, TaggedArticle
+from newsroom.circuit import redis_circuit
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +66,6 @@ PAGE_KEY_PREFIX = "pagecache:page:"
 # even when the generation has not moved: bounds the damage of a bulk
 # ``QuerySet.update()`` that scheduled something without sending signals.
 NEXT_DUE_MAX_AGE = 60
-# After a cache error, leave the cache alone for this long (per process), so
-# an outage costs one timeout every few seconds, not one per request.
-OUTAGE_BACKOFF_SECONDS = 5.0
-
-_outage_until = 0.0
 
 
 def page_cache():
@@ -76,18 +74,18 @@ def page_cache():
 
 
 def page_cache_available() -> bool:
-    """False for a few seconds after a cache error (see ``OUTAGE_BACKOFF_SECONDS``)."""
-    return time.monotonic() >= _outage_until
+    """False while the shared Redis circuit breaker is open (``newsroom.circuit``): skip the cache then."""
+    return redis_circuit.allows()
 
 
 def page_cache_failed(operation: str, exc: Exception) -> None:
-    """Log a cache error once and back off, so pages keep rendering without the cache."""
-    global _outage_until
-    if page_cache_available():
-        logger.warning(
-            "Page cache unavailable during %s (%s); bypassing it for %ss", operation, exc, OUTAGE_BACKOFF_SECONDS
-        )
-    _outage_until = time.monotonic() + OUTAGE_BACKOFF_SECONDS
+    """Report a cache error to the shared breaker (logged once), so pages keep rendering without the cache."""
+    redis_circuit.failed(f"page cache {operation}", exc)
+
+
+def page_cache_succeeded() -> None:
+    """Report a cache call that worked (closes the breaker after a successful probe)."""
+    redis_circuit.succeeded()
 
 
 # --- The generation ---------------------------------------------------------------------------
@@ -166,13 +164,17 @@ def page_cache_generation(*, create: bool = False) -> int | None:
             if create:
                 _file_bump(path, only_if_missing=True)
             return page_cache_generation_read(path)
+        if not page_cache_available():
+            return None
         cache = page_cache()
         if create:
             cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        return cache.get(GENERATION_KEY)
+        generation = cache.get(GENERATION_KEY)
     except Exception as exc:  # noqa: BLE001 - any cache failure must leave pages working
         page_cache_failed("generation read", exc)
         return None
+    page_cache_succeeded()
+    return generation
 
 
 def _bump() -> None:
@@ -181,6 +183,7 @@ def _bump() -> None:
         if path is not None:
             _file_bump(path)
             return
+        # Attempted even while the breaker is open: a lost invalidation would leave stale pages.
         cache = page_cache()
         try:
             cache.incr(GENERATION_KEY)
@@ -241,17 +244,14 @@ def page_cache_ttl(*, now: float | None = None, generation: int | None = None, n
     if generation is None:
         generation = page_cache_generation()
     if next_due is None:
-        try:
-            next_due = page_cache().get(NEXT_DUE_KEY)
-        except Exception as exc:  # noqa: BLE001
-            page_cache_failed("next publication read", exc)
+        next_due = redis_circuit.call("page cache next publication read", lambda: page_cache().get(NEXT_DUE_KEY))
     due = next_due[1] if next_due and next_due[0] == generation else None
     if due is None or (due and due <= now):
         due = article_next_publication(now=now)
-        try:
-            page_cache().set(NEXT_DUE_KEY, (generation, due), timeout=NEXT_DUE_MAX_AGE)
-        except Exception as exc:  # noqa: BLE001
-            page_cache_failed("next publication store", exc)
+        redis_circuit.call(
+            "page cache next publication store",
+            lambda: page_cache().set(NEXT_DUE_KEY, (generation, due), timeout=NEXT_DUE_MAX_AGE),
+        )
     ttl = int(settings.PAGE_CACHE_SECONDS)
     if due:
         # Floor: a page must expire at or before the publication, never after.

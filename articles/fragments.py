@@ -18,7 +18,7 @@ Rules a fragment must follow to be cached here:
 * the generation is read *before* the fragment's data, so an invalidation
   landing during a render leaves the stored copy under the old generation.
 
-A cache outage only costs the render (``articles.cache`` backs off);
+A cache outage only costs the render (the Redis circuit breaker, ``newsroom.circuit``, backs off);
 ``FRAGMENT_CACHE_ENABLED = False`` turns the whole layer off. Each process
 also keeps the HTML it has used, by the same keys (``fragment_local_get``).
 """
@@ -32,7 +32,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.cache import page_cache, page_cache_available, page_cache_failed, page_cache_generation
+from articles.cache import page_cache, page_cache_available, page_cache_generation
+from newsroom.circuit import redis_circuit
 
 KEY_PREFIX = "fragment:"
 # Fragments outlive no page: the generation already makes them stale on any change; this bounds memory.
@@ -135,19 +136,12 @@ _local: dict[str, tuple[float, str | bytes]] = {}
 
 
 def fragment_cache_get(key: str):
-    """The value stored under ``key``, None when missing or the cache is down."""
-    try:
-        return page_cache().get(key)
-    except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
-        page_cache_failed("fragment read", exc)
-        return None
+    """The value stored under ``key``, None when missing or the cache is down (``newsroom.circuit``)."""
+    return redis_circuit.call("fragment read", lambda: page_cache().get(key))
 
 
 def fragment_cache_set(key: str, value, *, seconds: float | None = None) -> None:
     """Store ``value`` under ``key`` for ``seconds`` (default ``FRAGMENT_CACHE_SECONDS``); errors are logged."""
     if seconds is None:
         seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT)
-    try:
-        page_cache().set(key, value, seconds)
-    except Exception as exc:  # noqa: BLE001
-        page_cache_failed("fragment store", exc)
+    redis_circuit.call("fragment store", lambda: page_cache().set(key, value, seconds))

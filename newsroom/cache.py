@@ -10,6 +10,8 @@ and after a fork (the pool notices the new process and reconnects), so one per
 pool is kept.
 """
 
+import re
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
@@ -30,8 +32,40 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """``django.core.cache.backends.redis.RedisCache`` with ``RedisCacheClient`` above; same options."""
+    """``django.core.cache.backends.redis.RedisCache`` with ``RedisCacheClient`` above; same options.
+
+    ``clear()`` deletes the keys under this cache's ``KEY_PREFIX`` only, where
+    Django's runs ``FLUSHDB``: the Redis database may also hold the rankings
+    counters (not yet flushed to the database) and other sites' keys.
+    """
+
+    # Keys deleted per UNLINK while clearing.
+    CLEAR_BATCH = 1000
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self.servers = re.split("[;,]", server) if isinstance(server, str) else list(server)
+        self.options = params.get("OPTIONS", {})
+
+    def clear_pattern(self) -> str:
+        """The ``SCAN MATCH`` pattern of every key this cache wrote (Django's keys are ``prefix:version:key``)."""
+        return re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+
+    def clear(self) -> bool:
+        import redis
+
+        # Writes go to the first server (Django's RedisCacheClient): that is where the keys are.
+        timeouts = {
+            name: self.options[name] for name in ("socket_connect_timeout", "socket_timeout") if name in self.options
+        }
+        with redis.Redis.from_url(self.servers[0], **timeouts) as client:
+            batch = []
+            for key in client.scan_iter(match=self.clear_pattern(), count=self.CLEAR_BATCH):
+                batch.append(key)
+                if len(batch) >= self.CLEAR_BATCH:
+                    client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                client.unlink(*batch)
+        return True

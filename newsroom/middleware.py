@@ -20,9 +20,15 @@ session cookie (logged-in editors), the messages cookie or an
 (``PAGE_CACHE_EXCLUDED_PREFIXES``). Editors' responses to reader pages are
 marked ``private, no-cache`` so no shared cache keeps what they saw.
 
-Keys: scheme + validated host + path + normalised query string (pairs sorted
-by name, tracking parameters such as ``utm_*``/``fbclid`` dropped, parsed as
-Django parses them), hashed. A page is fresh while its recorded generation
+Keys: scheme + validated host + path + normalised query string, hashed. Only
+*known* query parameters are part of the key: those some reader view reads
+(``PAGE_CACHE_QUERY_PARAMS``: view name -> parameters, e.g. ``page`` and
+``q`` for search); every other one (``?cb=``, ``utm_*``, ``fbclid``) is ignored,
+so a random query string is the same page, not a new copy of it. The known
+pairs are sorted by name and parsed as Django parses them. A response is
+stored only when its view reads every known parameter its key holds (checked
+after the view, by ``request.resolver_match.view_name``): ``/?q=<random>`` is
+answered uncached, since the home page reads no ``q``. A page is fresh while its recorded generation
 equals the current one (see ``articles.cache``: in the cache with Redis, a
 file's timestamp with the per-process local-memory cache) and its lifetime, capped
 before the next scheduled publication, has not run out.
@@ -30,7 +36,7 @@ before the next scheduled publication, has not run out.
 Settings: ``PAGE_CACHE_ENABLED`` (env ``NEWSROOM_PAGE_CACHE``; off = plain
 pass-through), ``PAGE_CACHE_SECONDS`` (server and CDN lifetime, ``s-maxage``),
 ``PAGE_CACHE_BROWSER_SECONDS`` (browser ``max-age``),
-``PAGE_CACHE_EXCLUDED_PREFIXES``. ``X-Cache: hit|miss|bypass`` tells what happened.
+``PAGE_CACHE_EXCLUDED_PREFIXES``, ``PAGE_CACHE_QUERY_PARAMS``. ``X-Cache: hit|miss|bypass`` tells what happened.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from articles.cache import (
     page_cache_generation,
     page_cache_generation_file,
     page_cache_generation_read,
+    page_cache_succeeded,
     page_cache_ttl,
 )
 
@@ -62,10 +69,15 @@ DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/healthz", "/static/", "/
 # Query strings longer than this are served uncached rather than stored.
 MAX_QUERY_LENGTH = 512
 CACHEABLE_STATUSES = frozenset({200, 301})
-# Parameters added by campaigns and ad networks; pages never read them.
-TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid"}
-)
+# Which query parameters each reader view reads (view name -> names): the only ones in a page's key.
+DEFAULT_QUERY_PARAMS = {
+    "articles:section": ("page",),
+    "articles:tag": ("page",),
+    "articles:author": ("page",),
+    "articles:search": ("q", "page"),
+    "rankings:ranking": ("window",),
+    "syndication:sitemap_section": ("p",),
+}
 # Headers replaced per response rather than replayed from the stored copy.
 NOT_STORED_HEADERS = frozenset({"cache-control", "etag", "expires", "x-cache", "set-cookie", "vary"})
 # Headers a 304 repeats (RFC 9110 section 15.4.5), besides our own.
@@ -73,17 +85,26 @@ NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Content-Location", "Expires", 
 UNCACHEABLE_DIRECTIVES = ("private", "no-cache", "no-store")
 
 
-def query_normalise(query_string: str) -> str:
-    """The query string as a cache key part: Django's parsing, tracking params dropped, sorted by name.
+def page_cache_query_params() -> dict[str, frozenset[str]]:
+    """View name -> the query parameters it reads (``PAGE_CACHE_QUERY_PARAMS``)."""
+    configured = getattr(settings, "PAGE_CACHE_QUERY_PARAMS", DEFAULT_QUERY_PARAMS)
+    return {view: frozenset(names) for view, names in configured.items()}
+
+
+def page_cache_query_known() -> frozenset[str]:
+    """Every query parameter some reader view reads: the only ones a page's cache key (and its links) keep."""
+    return frozenset().union(*page_cache_query_params().values())
+
+
+def query_normalise(query_string: str, known: frozenset[str] | None = None) -> str:
+    """The query string as a cache key part: Django's parsing, only ``known`` names kept, sorted by name.
 
     The sort is stable, so repeated names keep their order (Django reads the
     last one); blank values are kept because a view may treat them differently.
     """
-    pairs = [
-        (name, value)
-        for name, value in parse_qsl(query_string, keep_blank_values=True)
-        if not name.startswith("utm_") and name not in TRACKING_PARAMS
-    ]
+    if known is None:
+        known = page_cache_query_known()
+    pairs = [(name, value) for name, value in parse_qsl(query_string, keep_blank_values=True) if name in known]
     pairs.sort(key=lambda pair: pair[0])
     return urlencode(pairs)
 
@@ -114,6 +135,8 @@ class PageCacheMiddleware:
         self.browser_seconds = int(getattr(settings, "PAGE_CACHE_BROWSER_SECONDS", 60))
         self.personal_cookies = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
         self.cache = page_cache()
+        self.query_params = page_cache_query_params()
+        self.query_known = frozenset().union(*self.query_params.values())
         # Local-memory cache: the generation is a file's timestamp (see articles.cache).
         self.generation_file = page_cache_generation_file()
 
@@ -127,7 +150,7 @@ class PageCacheMiddleware:
             return response
         if not self.enabled or not page_cache_available():
             return self.get_response(request)
-        key = self.page_key(request)
+        key, query_names = self.page_key(request)
         if key is None:
             return self.get_response(request)
 
@@ -141,6 +164,7 @@ class PageCacheMiddleware:
         except Exception as exc:  # noqa: BLE001 - a cache outage must never take pages down
             page_cache_failed("page lookup", exc)
             return self.get_response(request)
+        page_cache_succeeded()
         entry = found.get(key)
         now = time.time()
         if entry is not None and generation is not None and entry[0] == generation and entry[1] > now:
@@ -151,6 +175,9 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         response["X-Cache"] = "miss"
         if generation is None or request.method != "GET" or not response_is_storable(response):
+            return response
+        if query_names and not self.view_reads(request, query_names):
+            # A parameter this view ignores (``/?q=...``): each value would store one more copy of the page.
             return response
         return self.store(request, response, key, generation, found.get(NEXT_DUE_KEY))
 
@@ -166,17 +193,28 @@ class PageCacheMiddleware:
         cookies = request.COOKIES
         return any(name in cookies for name in self.personal_cookies)
 
-    def page_key(self, request) -> str | None:
+    def page_key(self, request) -> tuple[str | None, frozenset[str]]:
+        """The page's cache key (None: not to be cached) and the known query parameters it holds."""
         query = request.META.get("QUERY_STRING", "")
         if len(query) > MAX_QUERY_LENGTH:
-            return None
+            return None, frozenset()
         try:
             host = request.get_host()
         except DisallowedHost:
-            return None  # Django answers 400 further in
+            return None, frozenset()  # Django answers 400 further in
         scheme = "https" if request.is_secure() else "http"
-        url = f"{scheme}://{host}{request.path}?{query_normalise(query) if query else ''}"
-        return PAGE_KEY_PREFIX + hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        normalised = query_normalise(query, self.query_known) if query else ""
+        names = (
+            frozenset(name for name, _ in parse_qsl(normalised, keep_blank_values=True)) if normalised else frozenset()
+        )
+        url = f"{scheme}://{host}{request.path}?{normalised}"
+        key = PAGE_KEY_PREFIX + hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return key, names
+
+    def view_reads(self, request, names: frozenset[str]) -> bool:
+        """Whether the view that answered reads every one of ``names`` (``PAGE_CACHE_QUERY_PARAMS``)."""
+        match = getattr(request, "resolver_match", None)
+        return match is not None and names <= self.query_params.get(match.view_name, frozenset())
 
     # --- response side ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ are required, or start-up stops. A variable that is set but empty or unparsable 
 start-up, naming it: a typo never silently picks a default.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -198,14 +199,44 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+
+def env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
+# Every Redis client (cache, page cache, counters) gives up after these; short, because a hung
+# Redis then costs one timeout per back-off period (newsroom.circuit), not one per cache call.
+REDIS_CONNECT_TIMEOUT = env_seconds("NEWSROOM_REDIS_CONNECT_TIMEOUT", 0.25)
+REDIS_SOCKET_TIMEOUT = env_seconds("NEWSROOM_REDIS_SOCKET_TIMEOUT", 0.25)
+# After a Redis failure or timeout every use of Redis is skipped this long (one breaker per process).
+REDIS_BACKOFF_SECONDS = env_seconds("NEWSROOM_REDIS_BACKOFF_SECONDS", 5.0)
+# Every Redis key of this site starts with this, so sites sharing a Redis database never read,
+# count or clear each other's keys. Default: derived from the database (engine, host, port, name).
+_database = DATABASES["default"]
+REDIS_KEY_PREFIX = os.environ.get("NEWSROOM_REDIS_KEY_PREFIX", "").strip() or (
+    "newsroom-"
+    + hashlib.blake2b(
+        "|".join(str(_database.get(part) or "") for part in ("ENGINE", "HOST", "PORT", "NAME")).encode(),
+        digest_size=6,
+    ).hexdigest()
+)
 if REDIS_URL:
     CACHES = {
         "default": {
+            # Its clear() deletes only keys under KEY_PREFIX, never the whole db (FLUSHDB).
             "BACKEND": "newsroom.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "newsroom",
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
             "TIMEOUT": 300,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -305,12 +336,24 @@ PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_ENABLED = env_bool("NEWSROOM_PAGE_CACHE", True)
 # Browsers keep a page this long (max-age); shared caches use PAGE_CACHE_SECONDS (s-maxage).
 PAGE_CACHE_BROWSER_SECONDS = env_int("NEWSROOM_PAGE_CACHE_BROWSER_SECONDS", 60)
+# The query parameters each reader view reads (URL name -> names): the only ones in a page's cache
+# key; any other (?cb=, utm_*) is ignored, and a known one the view does not read is never stored.
+PAGE_CACHE_QUERY_PARAMS = {
+    "articles:section": ["page"],
+    "articles:tag": ["page"],
+    "articles:author": ["page"],
+    "articles:search": ["q", "page"],
+    "rankings:ranking": ["window"],
+    "syndication:sitemap_section": ["p"],
+}
 
 RANKINGS = {
     # "database" (SQLite or PostgreSQL) or "redis"; Redis is chosen whenever REDIS_URL is set.
     "BACKEND": os.environ.get("NEWSROOM_RANKINGS_BACKEND", "redis" if REDIS_URL else "database"),
     # Counters may live in their own Redis db: Django's cache.clear() flushes the whole cache db.
     "REDIS_URL": os.environ.get("NEWSROOM_RANKINGS_REDIS_URL", "").strip() or REDIS_URL,
+    # Apart from the cache's keys (KEY_PREFIX ...:cache), which cache.clear() deletes: never the counters.
+    "REDIS_KEY_PREFIX": f"{REDIS_KEY_PREFIX}:rankings:",
     "TOKEN_MAX_AGE": env_int("NEWSROOM_RANKINGS_TOKEN_MAX_AGE", 24 * 3600),
     "DEDUP_SECONDS": env_int("NEWSROOM_RANKINGS_DEDUP_SECONDS", 30 * 60),
     "RATE_LIMIT_PER_MINUTE": env_int("NEWSROOM_RANKINGS_RATE_LIMIT", 60),

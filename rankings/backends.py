@@ -75,10 +75,14 @@ per UTC hour (``PageViewHourly``) and one per rejection reason per hour
     that died anywhere leaves work the next run finishes exactly once, and
     concurrent runs serialize on the batch's unique row.
 
-    If Redis does not answer (short socket timeouts), the beacon is not
-    counted: the failure is logged, counted as ``backend_error`` in the
-    database, and Redis is left alone for a few seconds (a small circuit
-    breaker) so an outage never slows the endpoint down.
+    If Redis does not answer (short socket timeouts, ``REDIS_SOCKET_TIMEOUT``),
+    the beacon is not counted: the failure is logged, counted as
+    ``backend_error`` in the database, and Redis is left alone for
+    ``REDIS_BACKOFF_SECONDS`` by the circuit breaker every use of Redis shares
+    (``newsroom.circuit``), so an outage never slows the endpoint down. While
+    it is open, beacons are counted as ``backend_error`` at once, without
+    trying Redis; counting resumes with the first beacon after Redis answers
+    again.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ except ImportError:  # not a POSIX system: SQLite's busy handler alone
 
 from articles.compiled import MARKER_IDS, MARKER_TIMES, CompiledQuery, prepared_cursor, run_on_live_connection
 from articles.models import Article
+from newsroom.circuit import redis_circuit
 from rankings.models import PageViewFlush, PageViewHourly, ReaderSeen, RejectedViewHourly
 
 logger = logging.getLogger(__name__)
@@ -121,13 +126,14 @@ logger = logging.getLogger(__name__)
 COUNTED = "counted"
 Reason = RejectedViewHourly.Reason
 
+# Used only when settings.RANKINGS has no REDIS_KEY_PREFIX (settings derive one per database).
 DEFAULT_REDIS_PREFIX = "newsroom:rankings:"
-# Beacons must answer fast even when Redis is gone: give up quickly, then
-# leave Redis alone for a while instead of paying the timeout on every request.
+# Beacons must answer fast even when Redis is gone: give up quickly
+# (settings.REDIS_CONNECT_TIMEOUT / REDIS_SOCKET_TIMEOUT, these by default), then
+# leave Redis alone for a while (newsroom.circuit) instead of paying the timeout on every request.
 REDIS_CONNECT_TIMEOUT = 0.25
 REDIS_SOCKET_TIMEOUT = 0.25
 REDIS_FLUSH_TIMEOUT = 10.0
-REDIS_RETRY_AFTER_SECONDS = 5.0
 # How the beacon's own connections show in Redis' CLIENT LIST.
 BEACON_CLIENT_NAME = "newsroom:beacon"
 # Applied flush ids are kept this long; a batch stuck in Redis for longer
@@ -451,14 +457,16 @@ class DatabaseBackend(CounterBackend):
         if not limit:
             return False
         key = f"rankings:{key}:{int(now.timestamp()) // 60}"
-        try:
-            # Most readers send one beacon a minute: one cache call for them.
-            seen = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
-        except ValueError:  # expired between add() and incr(): a fresh minute
-            seen = 1
-        except Exception:  # the cache being down must not stop counting
-            logger.warning("rankings: rate-limit cache unavailable", exc_info=True)
-            return False
+
+        def seen_this_minute() -> int:
+            try:
+                # Most readers send one beacon a minute: one cache call for them.
+                return 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
+            except ValueError:  # expired between add() and incr(): a fresh minute
+                return 1
+
+        # The cache being down (or skipped by the breaker) must not stop counting: no limit then.
+        seen = redis_circuit.call("rankings rate limit", seen_this_minute, default=0)
         return seen > limit
 
     def _rate_limited(self, *, reader: str, network: str, now: datetime) -> str | None:
@@ -636,15 +644,16 @@ class RedisBackend(CounterBackend):
         self.prefix = prefix
         common = {"retry": Retry(NoBackoff(), 0), "health_check_interval": 30}
         self.client = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT, **common
+            url,
+            socket_connect_timeout=getattr(settings, "REDIS_CONNECT_TIMEOUT", REDIS_CONNECT_TIMEOUT),
+            socket_timeout=getattr(settings, "REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT),
+            **common,
         )
         # The flush moves whole batches: it may wait longer than a beacon.
         self.flush_client = redis.Redis.from_url(
             url, socket_connect_timeout=REDIS_FLUSH_TIMEOUT, socket_timeout=REDIS_FLUSH_TIMEOUT, **common
         )
         self._claim_script = self.flush_client.register_script(_CLAIM_LUA)
-        self._down_until = 0.0
-        self._lock = threading.Lock()
         self._beacon = threading.local()  # .connection, .pid: each thread's own beacon connection
 
     # keys
@@ -654,16 +663,14 @@ class RedisBackend(CounterBackend):
     def _batch_keys(self, batch_id: str) -> tuple[str, str, str]:
         return tuple(self.key("batch", batch_id, part) for part in ("views", "rejects", "since"))
 
-    # failure handling
-    def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
+    # failure handling: the breaker every use of Redis shares (newsroom.circuit)
+    @staticmethod
+    def _available() -> bool:
+        return redis_circuit.allows()
 
     def _failed(self, exc: BaseException, *, now: datetime, count: int = 1) -> str:
-        with self._lock:
-            first = self._available()
-            self._down_until = time.monotonic() + REDIS_RETRY_AFTER_SECONDS
-        if first:  # one log line per outage period, not one per beacon
-            logger.error("rankings: Redis unavailable at %s, beacons are not counted: %s", self._safe_url(), exc)
+        # Logged by the breaker, once per outage period, not once per beacon.
+        redis_circuit.failed(f"rankings counters at {self._safe_url()}, beacons not counted", exc)
         self._count_backend_error(now=now, count=count)
         return Reason.BACKEND_ERROR
 
@@ -707,6 +714,7 @@ class RedisBackend(CounterBackend):
             )
         except (redis.RedisError, OSError) as exc:
             return self._failed(exc, now=now)
+        redis_circuit.succeeded()
         outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
         return COUNTED if outcome == COUNTED else Reason(outcome)
 
@@ -769,6 +777,8 @@ class RedisBackend(CounterBackend):
             pipe.execute()
         except (redis.RedisError, OSError) as exc:
             self._failed(exc, now=now, count=count)
+            return
+        redis_circuit.succeeded()
 
     # flushing
     def claim(self, *, now: datetime | None = None) -> str | None:

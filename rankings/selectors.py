@@ -35,6 +35,7 @@ from django.utils import timezone
 from articles.cache import page_cache_generation
 from articles.fragments import fragment_generation
 from articles.models import Article, Section
+from newsroom.circuit import redis_circuit
 from rankings.models import PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
 
 logger = logging.getLogger(__name__)
@@ -88,19 +89,21 @@ def ranking_window_label(window: str) -> str:
 
 
 def _cache_get(key: str):
-    # A cache outage (Redis down) must not break pages: read from the database instead.
-    try:
-        return cache.get(key)
-    except Exception:
-        logger.warning("rankings: cache read failed for %s", key, exc_info=True)
-        return None
+    # A cache outage (Redis down or hung) must not break or slow pages: read from the database
+    # instead, and leave Redis alone while the shared breaker (newsroom.circuit) is open.
+    return redis_circuit.call("rankings list read", lambda: cache.get(key))
 
 
 def _cache_set(key: str, value, timeout) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except Exception:
-        logger.warning("rankings: cache write failed for %s", key, exc_info=True)
+    redis_circuit.call("rankings list store", lambda: cache.set(key, value, timeout))
+
+
+def _cache_add_then_get(key: str, value):
+    def add_then_get():
+        cache.add(key, value, None)
+        return cache.get(key)
+
+    return redis_circuit.call("rankings generation store", add_then_get)
 
 
 def _page_generation(request=None):
@@ -129,11 +132,7 @@ def _ranking_cache_generation(request=None) -> str:
     generation = _cache_get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex[:12]
-        try:
-            cache.add(GENERATION_KEY, generation, None)
-            generation = cache.get(GENERATION_KEY) or generation
-        except Exception:
-            logger.warning("rankings: cache unavailable for the generation key", exc_info=True)
+        generation = _cache_add_then_get(GENERATION_KEY, generation) or generation
     return f"{generation}.{_page_generation(request)}"
 
 

@@ -28,6 +28,7 @@ from jinja2 import pass_context
 from articles.fragments import fragment_cached
 from articles.sanitize import sanitize_body
 from articles.selectors import section_list_for_nav
+from newsroom.middleware import page_cache_query_known
 
 register = template.Library()
 
@@ -96,9 +97,14 @@ def with_dateline(body, dateline="") -> SafeString:
 @register.simple_tag(takes_context=True)
 @pass_context
 def page_url(context, number) -> str:
-    """The current URL's query string with ``page`` set to ``number`` (other parameters such as ``q`` kept)."""
+    """The current URL's query string with ``page`` set to ``number`` (other known parameters such as ``q`` kept).
+
+    Unknown parameters (``?cb=``) are dropped: the page cache ignores them, so a
+    page rendered for one must not hand them on to every reader of the stored copy.
+    """
     request = context["request"]
-    params = [(key, value) for key, value in request.GET.items() if key != "page"]
+    known = page_cache_query_known()
+    params = [(key, value) for key, value in request.GET.items() if key != "page" and key in known]
     if int(number) > 1:
         params.append(("page", str(number)))
     query = urlencode(params)

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from articles.tests.factories import (
     SectionFactory,
 )
 from articles.views import render_article
+from newsroom.circuit import redis_circuit
 from newsroom.middleware import PageCacheMiddleware
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _cache_reachable():
-    page_cache_state._outage_until = 0.0
+    redis_circuit.reset()
 
 
 @pytest.fixture
@@ -319,3 +321,31 @@ def test_previews_are_never_stored(rf):
         assert "no-store" in response["Cache-Control"] or "private" in response["Cache-Control"]
         assert "public" not in response["Cache-Control"]
     assert len(renders) == 2
+
+
+def test_unknown_query_parameters_never_store_another_copy_of_a_page(client, article):
+    """A random ``?cb=`` on every request stores at most one page: the parameter is not part of the key."""
+    outcomes = [client.get(f"/?cb={uuid.uuid4().hex}")["X-Cache"] for _ in range(50)]
+    assert outcomes == ["miss"] + ["hit"] * 49
+    assert client.get("/")["X-Cache"] == "hit"  # the very same page as without a query string
+    # Parameters a page does read still make pages of their own.
+    search = reverse("articles:search")
+    assert client.get(f"{search}?q=ferry&cb=1")["X-Cache"] == "miss"
+    assert client.get(f"{search}?q=ferry&cb=2")["X-Cache"] == "hit"
+    assert client.get(f"{search}?q=harbour")["X-Cache"] == "miss"
+
+
+def test_a_known_parameter_the_view_does_not_read_is_answered_uncached(client, article):
+    """``?q=`` means something to search, nothing to the home page: random values there are never stored."""
+    for _ in range(2):
+        response = client.get("/?q=anything")
+        assert response.status_code == 200
+        assert response["X-Cache"] == "miss"
+
+
+def test_pagination_links_keep_only_known_parameters(client):
+    section = SectionFactory(slug="harbour-news")
+    ArticleFactory.create_batch(25, section=section, headline="Ferry news")
+    body = client.get("/search/?q=ferry&cb=evil&page=1").content.decode()
+    assert "?q=ferry&amp;page=2" in body
+    assert "cb=evil" not in body
