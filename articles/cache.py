@@ -83,6 +83,19 @@ def page_cache_failed(operation: str, exc: Exception) -> None:
     redis_circuit.failed(f"page cache {operation}", exc)
 
 
+def page_cache_generation_last_read() -> int | None:
+    """The generation this process last read from the shared cache, None after its own invalidation failed.
+
+    Only for keeping this process's own fragment copies in use while Redis is
+    skipped (``articles.fragments``): an invalidation cannot reach Redis then
+    either, so they are as fresh as anything that can be known.
+    """
+    return _last_read
+
+
+_last_read: int | None = None
+
+
 def page_cache_succeeded() -> None:
     """Report a cache call that worked (closes the breaker after a successful probe)."""
     redis_circuit.succeeded()
@@ -174,6 +187,9 @@ def page_cache_generation(*, create: bool = False) -> int | None:
         page_cache_failed("generation read", exc)
         return None
     page_cache_succeeded()
+    if generation is not None:
+        global _last_read
+        _last_read = generation
     return generation
 
 
@@ -192,6 +208,9 @@ def _bump() -> None:
             cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
     except Exception as exc:  # noqa: BLE001
         page_cache_failed("invalidation", exc)
+        # This process at least must show the change at once: no more copies of the old generation.
+        global _last_read
+        _last_read = None
 
 
 def page_cache_invalidate() -> None:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.cache import page_cache, page_cache_available, page_cache_generation
+from articles.cache import page_cache, page_cache_generation, page_cache_generation_last_read
 from newsroom.circuit import redis_circuit
 
 KEY_PREFIX = "fragment:"
@@ -44,7 +44,7 @@ _REQUEST_ATTR = "_fragment_generation"
 
 def fragment_generation(request=None) -> int | None:
     """The page-cache generation for this render (read once per request), None when fragments are off."""
-    if not getattr(settings, "FRAGMENT_CACHE_ENABLED", True) or not page_cache_available():
+    if not getattr(settings, "FRAGMENT_CACHE_ENABLED", True):
         return None
     if request is not None:
         cached = getattr(request, _REQUEST_ATTR, None)
@@ -52,8 +52,13 @@ def fragment_generation(request=None) -> int | None:
             return cached
     # A plain read first: creating it (``create``) costs a second round trip to Redis.
     generation = page_cache_generation()
-    if generation is None:
+    if generation is None and redis_circuit.allows():
         generation = page_cache_generation(create=True)
+    if generation is None and redis_circuit.is_open:
+        # Redis is skipped (or just failed): keep using this process's copies of the generation read
+        # last. No invalidation can reach Redis now either, and rendering every fragment would make
+        # each page several times slower for the whole outage; shared copies are not used meanwhile.
+        generation = page_cache_generation_last_read()
     if request is not None and generation is not None:
         setattr(request, _REQUEST_ATTR, generation)
     return generation

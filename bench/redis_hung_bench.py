@@ -128,6 +128,24 @@ def flush_counts(env: dict) -> str:
     return " ".join(out.split())
 
 
+def task_backend_errors() -> None:
+    """Print the beacons refused as ``backend_error`` (counted straight into the database)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+
+    django.setup()
+    from django.db.models import Sum
+
+    from rankings.models import RejectedViewHourly
+
+    rows = RejectedViewHourly.objects.filter(reason=RejectedViewHourly.Reason.BACKEND_ERROR)
+    print(rows.aggregate(n=Sum("count"))["n"] or 0)
+
+
+def backend_errors(env: dict) -> int:
+    return int(run([sys.executable, __file__, "_backend_errors"], env, capture_output=True, text=True).stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (BENCH_PG_URL) instead of SQLite")
@@ -172,6 +190,7 @@ def main() -> int:
             server.wait_ready()
         beacons = beacons_of(servers[0], articles)
         flush_counts(env)  # start from zero pending counts
+        errors_before = backend_errors(env)
 
         seq = iter(range(1, 1 << 24))
         results = {}
@@ -194,6 +213,7 @@ def main() -> int:
                     f"p95 {percentile(beacon_ms, 0.95):7.1f} ms   {json.dumps(statuses, sort_keys=True)}"
                 )
         counted = flush_counts(env)
+        refused = backend_errors(env) - errors_before
     finally:
         for server in servers:
             server.stop()
@@ -217,8 +237,12 @@ def main() -> int:
             )
     say("  (cached pages: a healthy page is a cache hit, which a hung Redis cannot serve; shown for reference)")
     say(f"  flush_page_views after the run: {counted}")
+    say(f"  beacons refused as backend_error during the run (Redis hung or skipped): {refused}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "_backend_errors":
+        task_backend_errors()
+    else:
+        sys.exit(main())

@@ -129,11 +129,22 @@ def ranking_cache_generation(*, request=None) -> str:
 
 
 def _ranking_cache_generation(request=None) -> str:
+    global _last_read
     generation = _cache_get(GENERATION_KEY)
+    if generation is None and redis_circuit.is_open and _last_read is not None:
+        # Redis skipped: this process's copies of the lists (LIST_CACHE_SECONDS at most) stay in
+        # use, rather than every page reading and rendering its lists again for the whole outage.
+        generation = _last_read
     if generation is None:
         generation = uuid.uuid4().hex[:12]
         generation = _cache_add_then_get(GENERATION_KEY, generation) or generation
+    if not redis_circuit.is_open:
+        _last_read = generation
     return f"{generation}.{_page_generation(request)}"
+
+
+# The list cache generation this process last read from Redis (see _ranking_cache_generation).
+_last_read: str | None = None
 
 
 def _list_cache_seconds() -> int:

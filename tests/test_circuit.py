@@ -4,7 +4,9 @@ import time
 import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from articles.tests.factories import ArticleFactory
 from newsroom.circuit import CircuitBreaker, redis_circuit
@@ -88,6 +90,9 @@ def test_a_hung_redis_costs_one_timeout_then_pages_and_beacons_skip_it_until_it_
     url = article.get_absolute_url()
     assert client.get(url).status_code == 200
     assert client.get(url)["X-Cache"] == "hit"  # Redis works: the page cache is in use
+    # A render (?page= is never stored for an article) with the fragments and lists this process keeps.
+    with CaptureQueriesContext(connection) as healthy_render:
+        assert client.get(f"{url}?page=1")["X-Cache"] == "miss"
 
     hung_redis.hang()
     started = time.monotonic()
@@ -104,6 +109,10 @@ def test_a_hung_redis_costs_one_timeout_then_pages_and_beacons_skip_it_until_it_
         assert client.get(url).status_code == 200
         assert beacon_support.post_beacon(client, article.pk, ip=f"198.51.100.{i}").status_code == 204
     elapsed = time.monotonic() - started
+    # While Redis is skipped, pages still use this process's copies of fragments and lists.
+    with CaptureQueriesContext(connection) as hung_render:
+        assert client.get(url).status_code == 200
+    assert len(hung_render) == len(healthy_render)
     # No Redis call was even attempted (each would have failed and been counted) ...
     assert redis_circuit.failures == failures
     # ... so 15 requests took less than one socket timeout altogether.
