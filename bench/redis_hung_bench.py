@@ -203,9 +203,11 @@ def main() -> int:
                     time.sleep(backoff + 0.5)  # the breaker lets a probe through after the back-off
                 else:
                     phase(server, pages, beacons, requests=len(pages) * 4, clients=args.clients, seq=seq)  # warm-up
+                errors_at_start = backend_errors(env)
                 page_ms, beacon_ms, statuses = phase(
                     server, pages, beacons, requests=args.requests, clients=args.clients, seq=seq
                 )
+                statuses["beacon backend_error"] = backend_errors(env) - errors_at_start
                 results[(server.name, state)] = (figures("page", page_ms), figures("beacon", beacon_ms), statuses)
                 say(
                     f"  {server.name:<9} {state:<8} pages p50 {statistics.median(page_ms):7.1f} ms "
