@@ -45,6 +45,7 @@ from articles.models import Article, ArticleUpdate, Author, Photo, Section
 from articles.photos import photo_crop_url, photo_fallback_src
 from articles.sanitize import sanitize_body
 from articles.templatetags.news import jst
+from newsroom.dates import datetime_range_validate
 
 PUBLISH_PERMISSION = services.PUBLISH_PERMISSION
 PREVIEW_PERMISSION = "articles.preview_article"
@@ -350,7 +351,9 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 class ScheduleForm(forms.Form):
-    when = forms.SplitDateTimeField(label="Publish at (JST)", widget=AdminSplitDateTime)
+    when = forms.SplitDateTimeField(
+        label="Publish at (JST)", widget=AdminSplitDateTime, validators=[datetime_range_validate]
+    )
 
     def clean_when(self):
         when = self.cleaned_data["when"]

@@ -6,8 +6,14 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from articles import receivers  # noqa: F401  (connects signal receivers)
         from articles.cache import connect_receivers
+        from newsroom.dates import psycopg_loaders_clamp
+
+        # A date stored past validation must not make every query reading it fail (newsroom.dates).
+        connection_created.connect(psycopg_loaders_clamp, dispatch_uid="newsroom_dates_psycopg_loaders")
 
         # Full-page cache invalidation (generation bump) on every content change.
         connect_receivers()

@@ -23,6 +23,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Author, Section
 from articles.structured_data import absolute_url, article_modified_at, base_url_for, photo_image, xml_text
+from newsroom.dates import datetime_in_tokyo
 
 FEED_LENGTH = 30
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -106,7 +107,7 @@ class NewsAtomFeed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
 
 def _jst_seconds(value):
     """Tokyo time to the second: feeds show ``+09:00`` like the pages, without microseconds."""
-    return timezone.localtime(value, timezone.get_default_timezone()).replace(microsecond=0)
+    return datetime_in_tokyo(value).replace(microsecond=0)
 
 
 class ArticleFeed(Feed):

@@ -10,6 +10,7 @@ from taggit.models import TaggedItemBase
 
 from articles.sanitize import sanitize_body
 from articles.urlcache import reverse_cached
+from newsroom.dates import BoundedDateTimeField
 
 
 class Section(models.Model):
@@ -62,8 +63,8 @@ class Photo(models.Model):
     focal_y = models.FloatField(default=0.5, validators=_unit_interval())
     # Made once by articles.photos when the image changes; see that module for the shape.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = BoundedDateTimeField(auto_now_add=True)
+    updated_at = BoundedDateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -154,14 +155,14 @@ class Article(models.Model):
     lead_photo_caption = models.TextField(blank=True, help_text="Overrides the photo's own caption for this article.")
     tags = TaggableManager(through=TaggedArticle, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = BoundedDateTimeField(null=True, blank=True)
     exclude_from_rankings = models.BooleanField(default=False, help_text="Keep this article out of ranking lists.")
     external_id = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
     # Denormalised from ArticleUpdate so lists can show "(UPDATE n)" without a join.
     update_count = models.PositiveSmallIntegerField(default=0, editable=False)
-    last_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    last_updated_at = BoundedDateTimeField(null=True, blank=True, editable=False)
+    created_at = BoundedDateTimeField(auto_now_add=True)
+    modified_at = BoundedDateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -227,7 +228,7 @@ class ArticleUpdate(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UPDATE)
     note = models.TextField(help_text="Editor's note shown to readers.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = BoundedDateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )

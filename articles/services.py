@@ -20,6 +20,7 @@ from articles.photos import (
     renditions_store,
     validate_image_upload,
 )
+from newsroom.dates import datetime_range_validate
 
 
 def article_update_summary_refresh(*, article_id: int) -> None:
@@ -321,8 +322,9 @@ def article_withdraw(*, article: Article, user) -> Article:
 def article_schedule(*, article: Article, user, when, now=None) -> Article:
     """Schedule ``article`` to appear at ``when`` (an aware datetime in the future). Needs ``articles.publish_article``.
 
-    Drafts, withdrawn and already scheduled articles (rescheduling) can be scheduled; a
-    published article must be withdrawn first (``ValidationError``). Readers see it from
+    ``when`` outside ``newsroom.dates``' range raises ``ValidationError``. Drafts, withdrawn
+    and already scheduled articles (rescheduling) can be scheduled; a published article
+    must be withdrawn first (``ValidationError``). Readers see it from
     ``when`` on even if ``publish_scheduled`` has not run yet (``Article.objects.published``).
     """
     _publish_permission_require(user)
@@ -331,6 +333,7 @@ def article_schedule(*, article: Article, user, when, now=None) -> Article:
         raise ValidationError("Give the publication time with its time zone.", code="naive_time")
     if when <= now:
         raise ValidationError("The publication time must be in the future.", code="past_time")
+    datetime_range_validate(when)
     with transaction.atomic():
         current = _article_lock(article)
         if current.status == Article.Status.PUBLISHED:

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Photo
 from articles.photos import photo_crop, photo_display_size
+from newsroom.dates import datetime_in_tokyo
 
 # The crops structured data and social cards ask for, widest first (Google
 # recommends offering 16:9, 4:3 and 1:1 for NewsArticle images).
@@ -97,7 +97,7 @@ def iso_jst(value: datetime | None) -> str | None:
     """ISO 8601 in the site's time zone (Asia/Tokyo): ``2026-01-17T07:05:00+09:00``."""
     if value is None:
         return None
-    return timezone.localtime(value, timezone.get_default_timezone()).isoformat(timespec="seconds")
+    return datetime_in_tokyo(value).isoformat(timespec="seconds")
 
 
 def _crop_storage_name(photo: Photo, ratio: str) -> str | None:

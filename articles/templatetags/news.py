@@ -15,7 +15,6 @@ Django templates after ``{% load news %}``.
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
@@ -28,28 +27,26 @@ from jinja2 import pass_context
 from articles.fragments import fragment_cached
 from articles.sanitize import sanitize_body
 from articles.selectors import section_list_for_nav
+from newsroom.dates import NEWSROOM_TZ, datetime_in_tokyo
 from newsroom.middleware import page_cache_query_known
 
 register = template.Library()
 
 # Readers are told "JST", so times are shown in Tokyo whatever the active time zone is.
-TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-def _in_tokyo(value: datetime) -> datetime:
-    if timezone.is_naive(value):
-        # Stored times are UTC; a naive one can only come from code that forgot its zone.
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return value.astimezone(TOKYO)
+TOKYO = NEWSROOM_TZ
 
 
 @register.filter
 def jst(value) -> str:
-    """``7:05 JST, January 17, 2026``: 24-hour clock, no leading zero on the hour, date in Tokyo."""
+    """``7:05 JST, January 17, 2026``: 24-hour clock, no leading zero on the hour, date in Tokyo.
+
+    Never raises: a time Tokyo cannot show (within hours of year 10000) is shown in UTC.
+    """
     if not isinstance(value, datetime):
         return ""
-    local = _in_tokyo(value)
-    return f"{local.hour}:{local.minute:02d} JST, {local:%B} {local.day}, {local.year}"
+    local = datetime_in_tokyo(value)
+    zone = "JST" if local.tzinfo is TOKYO else "UTC"
+    return f"{local.hour}:{local.minute:02d} {zone}, {local:%B} {local.day}, {local.year}"
 
 
 @register.filter
@@ -57,7 +54,7 @@ def jst_iso(value) -> str:
     """ISO 8601 in Tokyo with its offset, to the second: ``2026-01-17T07:05:00+09:00``."""
     if not isinstance(value, datetime):
         return ""
-    return _in_tokyo(value).replace(microsecond=0).isoformat()
+    return datetime_in_tokyo(value).replace(microsecond=0).isoformat()
 
 
 @register.filter
