@@ -18,7 +18,7 @@ Rules (what a newsroom expects from a feed it does not control):
 - ``authors`` (names) are matched case-insensitively by name or slug and created when missing.
   ``tags`` reuse an existing tag whatever its case.
 - ``published_at`` is ISO 8601; a time without an offset is newsroom time (Asia/Tokyo).
-  Stored in UTC.
+  Stored in UTC. It must lie in the newsroom's date range (1900 to 2199, ``newsroom.dates``).
 - ``status`` is optional. A new article without one is published when ``published_at`` is in
   the past, scheduled when it is in the future, and a draft without ``published_at``. An
   existing article keeps its status unless the record names one (so a re-sent story never
@@ -38,6 +38,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,7 @@ from taggit.models import Tag
 from articles.models import Article, Author, Photo, Section
 from articles.photos import files_delete, renditions_file_names, validate_image_upload
 from articles.sanitize import sanitize_body
+from newsroom.dates import RANGE_MESSAGE, datetime_in_range
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,14 @@ KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 PHOTO_META_FIELDS = ("caption", "credit", "alt")
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# Limits on one line, so one hostile line fails alone and cheaply. A record is an object
+# holding strings and lists of strings: depth 2 is all it needs.
+MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 10
+MAX_JSON_INT_DIGITS = 20
+_JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class ImportRecordError(ValueError):
@@ -113,6 +124,17 @@ class ParsedRecord:
 # --- Parsing ------------------------------------------------------------------------------
 
 
+def _text_checked(key: str, value: str) -> str:
+    """``value`` if every database can store it: no NUL character, no unpaired surrogate (from ``\\ud800``)."""
+    if "\x00" in value:
+        raise ImportRecordError(f"'{key}' contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImportRecordError(f"'{key}' is not valid Unicode text (an unpaired surrogate)") from None
+    return value
+
+
 def _string(record: dict, key: str, *, max_length: int | None = None, required: bool = False) -> str:
     value = record.get(key)
     if value is None:
@@ -121,7 +143,7 @@ def _string(record: dict, key: str, *, max_length: int | None = None, required: 
         return ""
     if not isinstance(value, str):
         raise ImportRecordError(f"'{key}' must be a string, not {type(value).__name__}")
-    value = value.strip()
+    value = _text_checked(key, value).strip()
     if required and not value:
         raise ImportRecordError(f"'{key}' must not be empty")
     if max_length is not None and len(value) > max_length:
@@ -138,7 +160,7 @@ def _string_list(record: dict, key: str, *, max_length: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ImportRecordError(f"'{key}' must be a list of strings")
     seen, result = set(), []
-    for item in (item.strip() for item in value):
+    for item in (_text_checked(key, item).strip() for item in value):
         if not item:
             continue
         if len(item) > max_length:
@@ -161,6 +183,8 @@ def parse_published_at(value) -> datetime | None:
         raise ImportRecordError(f"'published_at' is not an ISO 8601 date and time: {value[:40]!r}") from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    if not datetime_in_range(parsed):
+        raise ImportRecordError(f"'published_at' is out of range: {value.strip()[:40]!r}. {RANGE_MESSAGE}")
     return parsed
 
 
@@ -504,7 +528,7 @@ def jsonl_import(path: Path, *, dry_run: bool = False, create_sections: bool = F
     path = Path(path)
     report = ImportReport()
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_lines_read(handle), start=1):
             outcome = _import_line(
                 number,
                 raw,
@@ -521,20 +545,92 @@ def jsonl_import(path: Path, *, dry_run: bool = False, create_sections: bool = F
     return report
 
 
-def _import_line(number, raw: bytes, *, base_dir, dry_run, create_sections, import_record) -> LineOutcome | None:
+def _lines_read(handle):
+    """The file's lines as bytes; a line over ``MAX_LINE_BYTES`` comes as None (its bytes skipped, never held)."""
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # the rest of the over-long line, in bounded pieces
+                raw = handle.readline(1 << 20)
+            yield None
+            continue
+        yield raw
+
+
+def _json_depth_check(text: str) -> None:
+    """Refuse nesting deeper than ``MAX_JSON_DEPTH`` before parsing, so no parser recursion can run away."""
+    depth = 0
+    # Brackets inside strings do not nest: drop the strings first (escapes included).
+    for match in _JSON_BRACKETS.finditer(_JSON_STRINGS.sub('""', text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ImportRecordError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+        else:
+            depth -= 1
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise ImportRecordError(f"invalid JSON: a number longer than {MAX_JSON_INT_DIGITS} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ImportRecordError(f"invalid JSON: a number out of range: {text[:40]}")
+    return value
+
+
+def _json_constant(name: str):
+    raise ImportRecordError(f"invalid JSON: {name} is not a JSON value")
+
+
+def line_decode(raw: bytes | None) -> dict | None:
+    """One line of the file as a JSON object, None for a blank line; raises ImportRecordError otherwise.
+
+    Whatever the line holds (invalid UTF-8, deep nesting, a 10,000-digit number, NaN,
+    an array), the message says what is wrong and nothing escapes but ImportRecordError.
+    """
+    if raw is None:
+        raise ImportRecordError(f"line is longer than {MAX_LINE_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return LineOutcome(number, "failed", reason="not valid UTF-8")
+        raise ImportRecordError("not valid UTF-8") from None
     text = text.lstrip("\ufeff").strip()
     if not text:
         return None  # blank lines are allowed
+    _json_depth_check(text)
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
-        return LineOutcome(number, "failed", reason=f"invalid JSON: {exc.msg} at column {exc.colno}")
-    external_id = record.get("external_id", "") if isinstance(record, dict) else ""
-    external_id = external_id if isinstance(external_id, str) else ""
+        raise ImportRecordError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except (RecursionError, ValueError) as exc:  # a limit of the parser itself, should the checks above miss one
+        raise ImportRecordError(f"invalid JSON: {exc}") from None
+    if not isinstance(record, dict):
+        raise ImportRecordError(f"a line must hold a JSON object, not {_json_type(record)}")
+    return record
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _import_line(number, raw: bytes | None, *, base_dir, dry_run, create_sections, import_record) -> LineOutcome | None:
+    try:
+        record = line_decode(raw)
+    except ImportRecordError as exc:
+        return LineOutcome(number, "failed", reason=str(exc))
+    if record is None:
+        return None
+    external_id = record.get("external_id", "")
+    external_id = external_id[:200] if isinstance(external_id, str) else ""
     try:
         article, result = import_record(
             record=record, base_dir=base_dir, dry_run=dry_run, create_sections=create_sections

@@ -353,3 +353,84 @@ def test_oversized_photo_is_refused_before_reading(tmp_path, society, settings):
     assert "photo file is too large" in out
     assert not Article.objects.exists()
     assert stored_files() == []
+
+
+# --- Hostile lines and out-of-range dates: each fails alone, with its number -----------------------
+
+
+def test_a_deeply_nested_line_fails_alone_and_the_import_goes_on(tmp_path, society):
+    path = write_jsonl(tmp_path / "feed.jsonl", [record(1), "[" * 100_000 + "]" * 100_000, record(3)])
+    out, error = run_import(path)
+    assert error is not None
+    assert "1 line(s) failed and were not imported: 2" in str(error)
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in out
+    assert "line 2: invalid JSON: nested deeper than 10 levels" in out
+    assert set(Article.objects.values_list("external_id", flat=True)) == {"wire-1", "wire-3"}
+
+
+def test_every_kind_of_hostile_line_fails_alone_with_a_clear_reason(tmp_path, society, settings):
+    from articles import importer
+
+    huge_number = "9" * 10_000
+    lines = [
+        record(1),
+        '{"external_id": "wire-2", "headline": ' + "[" * 5_000 + "]" * 5_000 + "}",  # nested inside an object
+        '{"external_id": "wire-3", "headline": ' + huge_number + "}",
+        '{"external_id": "wire-4", "headline": 1e999}',
+        '{"external_id": "wire-5", "headline": NaN}',
+        json.dumps(record(6, headline=["a", "list"])),
+        '"just a string"',
+        json.dumps(record(8, headline="Nul \u0000 inside")),
+        json.dumps(record(9, tags=["ok", "bad \u0000"])),
+        '{"external_id": "wire-10", "headline": "Lone \\ud800 surrogate", "section": "society", "body": "x"}',
+        json.dumps(record(11, body="<p>" + "x" * (importer.MAX_LINE_BYTES + 10) + "</p>")),
+        json.dumps(record(12, headline="Brackets [[[[[[[[[[[[[[[[ inside a string are fine")),
+        json.dumps(record(13)),
+    ]
+    path = write_jsonl(tmp_path / "feed.jsonl", lines)
+    out, error = run_import(path)
+    expectations = {
+        2: "nested deeper than 10 levels",
+        3: "a number longer than 20 digits",
+        4: "a number out of range",
+        5: "NaN is not a JSON value",
+        6: "'headline' must be a string, not list",
+        7: "a line must hold a JSON object, not a string",
+        8: "'headline' contains a NUL character",
+        9: "'tags' contains a NUL character",
+        10: "'headline' is not valid Unicode text",
+        11: f"line is longer than {importer.MAX_LINE_BYTES} bytes",
+    }
+    assert error is not None
+    assert "3 created, 0 updated, 0 unchanged, 10 failed" in out
+    for line, reason in expectations.items():
+        reported = [row for row in out.splitlines() if row.strip().startswith(f"line {line}")]
+        assert reported, f"line {line} not reported in:\n{out[:2000]}"
+        assert reason in reported[0], reported[0][:500]
+    assert set(Article.objects.values_list("external_id", flat=True)) == {"wire-1", "wire-12", "wire-13"}
+    assert Article.objects.get(external_id="wire-12").headline.startswith("Brackets [[[")
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    ["9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59+00:00", "0001-01-01", "0001-01-01T00:00:00+00:00", "1899-12-31"],
+)
+def test_an_out_of_range_date_fails_its_line(tmp_path, society, published_at):
+    path = write_jsonl(tmp_path / "feed.jsonl", [record(1), record(2, published_at=published_at), record(3)])
+    out, error = run_import(path)
+    assert error is not None
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in out
+    assert f"line 2 (wire-2): 'published_at' is out of range: {published_at!r}." in out
+    assert "Enter a date from 1900-01-01 to 2199-12-31 (Tokyo time)." in out
+    assert not Article.objects.filter(external_id="wire-2").exists()
+
+
+def test_dates_at_the_edges_of_the_range_import(tmp_path, society):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [record(1, published_at="1900-01-01T00:00:00+09:00"), record(2, published_at="2199-12-31T23:59:59")],
+    )
+    out, error = run_import(path)
+    assert error is None, out
+    assert Article.objects.get(external_id="wire-1").published_at == datetime(1899, 12, 31, 15, tzinfo=UTC)
+    assert Article.objects.get(external_id="wire-2").published_at == datetime(2199, 12, 31, 14, 59, 59, tzinfo=UTC)
