@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from articles.photos import (
     FORMAT_EXTENSIONS,
     PhotoRenditionError,
     files_delete,
+    original_clean,
     renditions_file_names,
     renditions_stale,
     renditions_store,
@@ -116,7 +118,24 @@ def photo_save_snapshot(*, photo: Photo, update_fields=None) -> None:
             .first()
         )
     new_upload = bool(photo.image) and not photo.image._committed
+    if new_upload:
+        photo_original_clean(photo=photo)
     photo._photo_snapshot = _PhotoSaveSnapshot(stale=stale, new_upload=new_upload, previous=previous)
+
+
+def photo_original_clean(*, photo: Photo) -> None:
+    """Swap the upload ``photo`` is about to store for its clean copy: upright, no EXIF/GPS/XMP/IPTC.
+
+    Runs before the file is written (from ``photo_save_snapshot``), so no save path ever
+    stores an original with a camera's location in it; see ``articles.photos.originals``.
+    Raises ``PhotoRenditionError`` (nothing written) when the image is refused or unreadable.
+    """
+    name = photo.image.name
+    try:
+        data = original_clean(photo.image.file)
+    finally:
+        photo.image.file.seek(0)
+    photo.image = ContentFile(data, name=name)
 
 
 def photo_renditions_build(*, photo: Photo) -> dict:

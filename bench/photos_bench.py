@@ -5,6 +5,9 @@
    number and bytes of the files written against the original's bytes.
 2. Render time: ``{% photo_picture %}`` for a list of 20 photos loaded with
    ``Article.objects.for_listing()``: queries (must be 0) and microseconds per picture.
+3. Peak memory of one upload (validation, cleaned original, renditions) for extreme shapes
+   at the default limits, each in a fresh interpreter (``articles.tests.memory``): the
+   target is under 300 MB.
 
 Uses a scratch SQLite file and media folder under ``BENCH_DIR`` (default
 ``/tmp/newsroom-bench-photos``). Prints figures; not a test.
@@ -102,6 +105,30 @@ def main() -> None:
         print(f"  (load average while measuring: {load:.1f} on {os.cpu_count()} CPUs)")
     except OSError:
         pass
+
+    from articles.tests.memory import upload_peak_memory
+
+    print()
+    print("Peak memory per upload (fresh process; VmHWM; default limits)")
+    print(f"{'upload':<34}{'baseline MB':>12}{'peak MB':>9}{'seconds':>9}  result")
+    shapes = (
+        ("1 x 40,000,000 PNG", lambda: imagefiles.png_solid(1, 40_000_000, "L")),
+        ("40,000 x 1 PNG", lambda: imagefiles.png_solid(40_000, 1)),
+        ("16,384 x 16,384 PNG (header)", lambda: imagefiles.png_claiming(16_384, 16_384)),
+        ("800 x 30,000 PNG", lambda: imagefiles.png_solid(800, 30_000)),
+        ("1,000 x 25,000 RGBA PNG", lambda: imagefiles.png_solid(1_000, 25_000, "RGBA")),
+        ("5,000 x 5,000 RGBA PNG", lambda: imagefiles.png_solid(5_000, 5_000, "RGBA")),
+        ("6,000 x 4,000 camera JPEG", lambda: source((6000, 4000), "JPEG")[0]),
+    )
+    for label, make in shapes:
+        path = BENCH_DIR / "upload.bin"
+        path.write_bytes(make())
+        started = time.perf_counter()
+        report = upload_peak_memory(path)
+        seconds = time.perf_counter() - started
+        result = report.get("error") or report.get("crash") or "renditions {}x{}".format(*report["widths"]["jpeg"][-1])
+        baseline, peak = report["baseline_kb"] / 1024, report["peak_kb"] / 1024
+        print(f"{label:<34}{baseline:>12.0f}{peak:>9.0f}{seconds:>9.1f}  {result}")
 
 
 if __name__ == "__main__":

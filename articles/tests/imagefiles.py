@@ -5,7 +5,7 @@ import struct
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
 
 CAMERA_MAKE = "NewsroomTestCam"
 GPS_LATITUDE = (35.0, 41.0, 22.22)
@@ -88,6 +88,52 @@ def png_claiming(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     idat = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+
+
+_PNG_COLOUR_TYPES = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}  # mode -> (PNG colour type, bytes per pixel)
+
+
+def png_solid(width: int, height: int, mode: str = "RGB", value: int = 200) -> bytes:
+    """A real, fully decodable ``width`` × ``height`` PNG of one colour, written row by row.
+
+    A 1 × 40,000,000 or 800 × 30,000 image compresses to kilobytes, and making it never
+    holds the pixels in memory (unlike ``Image.new``), so the test process stays small.
+    """
+    colour_type, channels = _PNG_COLOUR_TYPES[mode]
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    row = b"\x00" + bytes([value]) * (width * channels)  # filter type 0, then the pixels
+    rows_per_chunk = max(1, (1 << 20) // len(row))
+    compressor = zlib.compressobj(9)
+    idat = bytearray()
+    for top in range(0, height, rows_per_chunk):
+        idat += compressor.compress(row * min(rows_per_chunk, height - top))
+    idat += compressor.flush()
+    chunks = _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", bytes(idat)) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def with_iptc(jpeg: bytes, city: bytes = b"SecretTown") -> bytes:
+    """``jpeg`` with an IPTC City field in a Photoshop APP13 segment, as news agencies send them."""
+    record = b"\x1c\x02\x5a" + struct.pack(">H", len(city)) + city  # IPTC 2:90 City
+    record += b"\x00" * (len(record) % 2)
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(record)) + record
+    payload = b"Photoshop 3.0\x00" + resource
+    return jpeg[:2] + b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def camera_png(img: Image.Image | None = None, orientation: int = 6) -> bytes:
+    """A PNG with an eXIf chunk (orientation, GPS), XMP and a location in text chunks, and an ICC profile."""
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", XMP_PACKET.decode())
+    info.add_text("Location", "SecretTown")
+    return encode(img or halves(), "PNG", exif=camera_exif(orientation), pnginfo=info, icc_profile=srgb_icc())
+
+
+def camera_webp(img: Image.Image | None = None, orientation: int = 6) -> bytes:
+    """A WebP with EXIF (orientation, GPS), XMP and an ICC profile."""
+    return encode(
+        img or halves(), "WEBP", quality=95, exif=camera_exif(orientation), xmp=XMP_PACKET, icc_profile=srgb_icc()
+    )
 
 
 SVG = (

@@ -5,10 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
 from articles.models import Photo
@@ -27,8 +29,10 @@ from articles.photos import (
     validate_image_upload,
 )
 from articles.services import photo_create, photo_renditions_build
+from articles.templatetags.photos import photo_picture as photo_picture_tag
 from articles.tests import imagefiles as files
 from articles.tests.factories import PhotoFactory, make_image_file
+from articles.tests.memory import upload_peak_memory
 
 
 def media_files(settings) -> list[str]:
@@ -575,3 +579,174 @@ def test_a_broken_icc_profile_does_not_refuse_the_photo():
     out = Image.open(io.BytesIO(renditions_render(io.BytesIO(data)).widths["jpeg"][0].content))
     assert "icc_profile" not in out.info
     assert close_to(out.getpixel((10, 10)), files.BLUE)
+
+
+# --- Shapes: tall, thin, huge (issue 9 item 5) ------------------------------------------------------
+
+
+def admin_upload(client, data: bytes, name: str, content_type: str = "image/png"):
+    return client.post(
+        reverse("admin:articles_photo_add"),
+        {
+            "image": files.upload(data, name, content_type),
+            "caption": "How the harbour grew, 1900-2025.",
+            "credit": "Graphics desk",
+            "alt_text": "A timeline of the harbour's growth",
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+        },
+    )
+
+
+def test_tall_infographic_uploaded_in_the_admin_gets_jpeg_renditions_that_fit(admin_client):
+    # 800 × 30,000: every width is taller than WebP's 16,383-pixel limit allows.
+    response = admin_upload(admin_client, files.png_solid(800, 30_000), "infographic.png")
+
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (800, 30_000)
+    sizes = [(item["width"], item["height"]) for item in photo.renditions["widths"]["jpeg"]]
+    assert sizes == [(320, 12_000), (640, 24_000), (800, 30_000)]
+    assert "webp" not in photo.renditions["widths"]
+    assert photo_srcset(photo, "webp") == ""
+    assert photo_srcset(photo, "jpeg").endswith(" 800w")
+    assert {key: (c["width"], c["height"]) for key, c in photo.renditions["crops"].items()} == {
+        "16x9": (800, 450),
+        "4x3": (800, 600),
+        "1x1": (800, 800),
+    }
+    assert open_stored(photo.renditions["widths"]["jpeg"][-1]["name"]).size == (800, 30_000)
+    picture = str(photo_picture_tag(photo))
+    assert "image/webp" not in picture
+    assert " 800w" in picture
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "webp"),
+    [(400, 16_383, True), (400, 16_384, False), (16_384, 400, True)],  # wide ones are scaled down anyway
+)
+def test_webp_renditions_only_when_every_width_fits_webp(width, height, webp):
+    rendered = renditions_render(io.BytesIO(files.png_solid(width, height)))
+    assert ("webp" in rendered.widths) is webp
+    assert rendered.widths["jpeg"][-1].width == min(width, 1920)
+    assert all(max(f.width, f.height) <= 16_383 for f in rendered.widths.get("webp", []))
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "code", "text"),
+    [
+        (40_000, 1, "aspect_ratio", "at most 50 times its short side"),
+        (1, 600, "aspect_ratio", "at most 50 times its short side"),
+        (1, 40_000_000, "too_many_pixels", "the limit is 25 megapixels"),
+    ],
+)
+def test_absurd_shapes_get_a_form_error_that_states_the_limit(admin_client, width, height, code, text):
+    response = admin_upload(admin_client, files.png_solid(width, height, "L"), "line.png")
+
+    assert response.status_code == 200
+    errors = " ".join(li.get_text() for li in BeautifulSoup(response.content, "html.parser").select(".errorlist li"))
+    assert f"{width} × {height}" in errors
+    assert text in errors
+    assert validate_error(files.png_solid(width, height, "L")).code == code
+    assert not Photo.objects.exists()
+
+
+def validate_error(data: bytes) -> ValidationError:
+    with pytest.raises(ValidationError) as excinfo:
+        validate_image_upload(ContentFile(data, name="x.png"))
+    return excinfo.value
+
+
+def test_a_side_over_the_jpeg_limit_is_refused_even_under_a_raised_pixel_limit(settings):
+    settings.PHOTO_MAX_PIXELS = 10**9
+    error = validate_error(files.png_claiming(66_000, 1_320))  # 1:50, 87 Mpx (under Pillow's bomb warning)
+    assert error.code == "too_long"
+    assert "65,535" in error.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "expected"),
+    [
+        ("1x40000000.png", lambda: files.png_solid(1, 40_000_000, "L"), "too_many_pixels"),
+        ("40000x1.png", lambda: files.png_solid(40_000, 1), "aspect_ratio"),
+        ("16384x16384.png", lambda: files.png_claiming(16_384, 16_384), "too_many_pixels"),
+        ("800x30000.png", lambda: files.png_solid(800, 30_000), [800, 30_000]),
+        ("1000x25000-rgba.png", lambda: files.png_solid(1_000, 25_000, "RGBA"), [1_000, 25_000]),
+        ("5000x5000-rgba.png", lambda: files.png_solid(5_000, 5_000, "RGBA"), [1_920, 1_920]),
+        (
+            "5000x5000-rotated.jpg",
+            lambda: files.encode(Image.new("RGB", (5_000, 5_000), files.GREY), exif=files.camera_exif(6)),
+            [1_920, 1_920],
+        ),
+    ],
+)
+def test_any_upload_within_the_limits_stays_under_300_mb(tmp_path, name, make, expected):
+    path = tmp_path / name
+    path.write_bytes(make())
+    assert path.stat().st_size < 2 * 1024 * 1024  # made compactly, like an attacker would
+
+    report = upload_peak_memory(path)  # default limits: no NEWSROOM_PHOTO_* in the child
+
+    assert "crash" not in report
+    if isinstance(expected, str):
+        assert report.get("error") == expected
+    else:
+        assert "error" not in report
+        assert report["widths"]["jpeg"][-1] == expected
+    assert report["peak_kb"] < 300 * 1024, f"{name}: peak RSS {report['peak_kb'] // 1024} MB"
+
+
+# --- Stored originals carry no location (issue 9 item 6) --------------------------------------------
+
+
+def shell_save(data: bytes, name: str) -> Photo:
+    photo = Photo(image=files.upload(data, name), caption="", credit="", alt_text="Harbour")
+    photo.save()
+    return Photo.objects.get(pk=photo.pk)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("camera.jpg", lambda: files.with_iptc(files.camera_jpeg(files.halves((400, 200)), orientation=6))),
+        ("camera.png", lambda: files.camera_png(files.halves((400, 200)), orientation=6)),
+        ("camera.webp", lambda: files.camera_webp(files.halves((400, 200)), orientation=6)),
+    ],
+)
+@pytest.mark.parametrize("save", ["photo_create", "model_save"])
+@pytest.mark.django_db
+def test_stored_original_is_upright_and_has_no_location_metadata(name, make, save):
+    data = make()
+    assert b"SecretTown" in data
+    assert files.CAMERA_MAKE.encode() in data
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)  # GPS
+
+    photo = create(data, name) if save == "photo_create" else shell_save(data, name)
+
+    stored = stored_bytes(photo.image.name)
+    original = open_stored(photo.image.name)
+    assert original.format == Image.open(io.BytesIO(data)).format
+    assert len(original.getexif()) == 0  # no orientation left to apply twice, no GPS IFD
+    assert not original.getexif().get_ifd(0x8825)
+    for secret in (b"SecretTown", files.CAMERA_MAKE.encode(), b"Exif\x00\x00", b"eXIf", b"Photoshop 3.0"):
+        assert secret not in stored, secret
+    assert b"ns.adobe.com/xap" not in stored
+    assert b"XML:com.adobe.xmp" not in stored
+    assert not {"exif", "xmp", "photoshop", "comment", "XML:com.adobe.xmp", "Location"} & set(original.info)
+    assert original.info.get("icc_profile") == Image.open(io.BytesIO(data)).info["icc_profile"]  # colours kept
+    # Orientation 6 applied: 400 × 200 stored sideways is 200 × 400 upright, the red half on top.
+    assert original.size == (200, 400) == (photo.width, photo.height)
+    upright = original.convert("RGB")
+    assert close_to(upright.getpixel((100, 100)), files.RED)
+    assert close_to(upright.getpixel((100, 300)), files.BLUE)
+
+
+@pytest.mark.django_db
+def test_clean_jpeg_original_keeps_its_quality():
+    data = files.encode(Image.effect_noise((600, 400), 60).convert("RGB"), quality=90, exif=files.camera_exif(1))
+    photo = create(data)
+    stored = open_stored(photo.image.name)
+    source = Image.open(io.BytesIO(data))
+    # Same quantisation tables: re-encoding costs no quality step.
+    assert stored.quantization == source.quantization
+    assert len(stored.getexif()) == 0

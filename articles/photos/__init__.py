@@ -27,7 +27,9 @@ names under ``renditions/<photo id>/<version>/``, version = hash of the source):
     }
 
 Every rendition is re-encoded from pixels only: EXIF (GPS included), XMP, ICC
-profiles (colours are first converted to sRGB) and comments never reach them.
+profiles (colours are first converted to sRGB) and comments never reach them. The stored
+original is cleaned too (``articles.photos.originals``). Shape limits and the
+memory-bounded decode live in ``articles.photos.decoding``.
 
 The read helpers (``photo_srcset``, ``photo_crop``, ``photo_crop_url``,
 ``photo_display_size``) touch only ``image``, ``width``, ``height`` and
@@ -52,13 +54,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+
+from articles.photos.decoding import (
+    STRIP_PIXELS,
+    WEBP_MAX_SIDE,
+    orientation,
+    shape_error,
+    working_image,
+)
+from articles.photos.originals import original_reencode
 
 RENDITIONS_SHAPE = 1
 RENDITION_WIDTHS = (320, 640, 960, 1280, 1920)
 CROP_RATIOS = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
 CROP_WIDTH = 1200
 RENDITIONS_DIR = "renditions"
+# Larger JPEG renditions are written baseline, unoptimised: see ``_encode``.
+STREAMED_JPEG_PIXELS = 4_000_000
 # Encoder settings: visually lossless for photos at a fraction of the original's bytes.
 ENCODERS = {
     "webp": ("WEBP", "webp", {"quality": 80, "method": 4}),
@@ -68,8 +81,6 @@ ENCODERS = {
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 ACCEPTED_CONTENT_TYPES = "image/jpeg,image/png,image/webp"
 FORMAT_EXTENSIONS = {"JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"), "PNG": (".png",), "WebP": (".webp",)}
-
-_SRGB = ImageCms.createProfile("sRGB")
 
 
 class PhotoRenditionError(ValidationError):
@@ -108,16 +119,6 @@ def _bomb_guard() -> Iterator[None]:
         yield
 
 
-def _pixel_limit_error(width: int, height: int) -> ValidationError:
-    limit = settings.PHOTO_MAX_PIXELS
-    return ValidationError(
-        "The image is %(width)s × %(height)s pixels (%(mp)s megapixels); the limit is %(limit)s megapixels. "
-        "Resize it before uploading.",
-        code="too_many_pixels",
-        params={"width": width, "height": height, "mp": round(width * height / 1e6, 1), "limit": f"{limit / 1e6:g}"},
-    )
-
-
 def validate_image_upload(file: IO[bytes]) -> str:
     """Refuse anything that is not a sound JPEG, PNG or WebP photo within the size limits.
 
@@ -125,7 +126,10 @@ def validate_image_upload(file: IO[bytes]) -> str:
     ``ValidationError`` with a message an editor can act on for: empty or
     oversized files (``PHOTO_MAX_UPLOAD_BYTES``), SVG (whatever the extension),
     non-images, other formats, decompression bombs (``PHOTO_MAX_PIXELS`` or
-    Pillow's own limit) and truncated or corrupt files (the whole image is decoded).
+    Pillow's own limit), shapes no rendition can be made of (a side over ``MAX_SIDE``, an
+    aspect ratio over ``MAX_ASPECT_RATIO``: see ``articles.photos.decoding``), all read from
+    the header before any pixel is decoded, and truncated or corrupt files (the whole image
+    is decoded).
     The file is rewound afterwards. Returns the format: "JPEG", "PNG" or "WebP".
     """
     size = _file_size(file)
@@ -154,9 +158,10 @@ def validate_image_upload(file: IO[bytes]) -> str:
                     code="format",
                     params={"format": img.format},
                 )
+            error = shape_error(*img.size)
+            if error is not None:
+                raise error
             width, height = img.size
-            if width * height > settings.PHOTO_MAX_PIXELS:
-                raise _pixel_limit_error(width, height)
             # Decode the whole file: a truncated or corrupt one fails here, not at rendition time.
             # JPEGs decode at 1/8 scale (libjpeg still reads every byte), which bounds memory.
             img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
@@ -226,32 +231,12 @@ def crop_box(width: int, height: int, ratio: tuple[int, int], focal_x: float, fo
     return (left, top, left + box_w, top + box_h)
 
 
-def _to_srgb(img: Image.Image) -> Image.Image:
-    """Pixels only, in RGB and sRGB: alpha flattened on white, embedded ICC profile applied."""
-    icc = img.info.get("icc_profile")
-    if img.mode.startswith("I"):  # 16-bit greyscale PNG: scale to 8 bits rather than clip to white
-        img = img.convert("I").point(lambda value: value / 256).convert("L")
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        flat.alpha_composite(rgba)
-        img = flat.convert("RGB")
-    if icc:
-        try:
-            source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            img = ImageCms.profileToProfile(img, source_profile, _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # A broken profile: treat the pixels as sRGB rather than refuse the photo.
-    if img.mode != "RGB":
-        img = img.convert("RGB")
-    # Nothing of the original's metadata may follow the pixels into an encoder.
-    clean = Image.new("RGB", img.size)
-    clean.paste(img)
-    return clean
-
-
 def _encode(img: Image.Image, fmt: str) -> bytes:
     pil_format, _, options = ENCODERS[fmt]
+    if fmt == "jpeg" and img.width * img.height > STREAMED_JPEG_PIXELS:
+        # Progressive and optimised JPEGs make libjpeg hold every coefficient of the image
+        # (3 bytes a pixel, plus Pillow's output buffer); a tall infographic is written as it is read.
+        options = {key: value for key, value in options.items() if key not in ("optimize", "progressive")}
     buffer = io.BytesIO()
     img.save(buffer, pil_format, **options)
     return buffer.getvalue()
@@ -260,25 +245,32 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
 def _resize(img: Image.Image, size: tuple[int, int], box=None) -> Image.Image:
     if box is None and img.size == size:
         return img
-    return img.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    width, height = size
+    if box is not None or width * height <= STRIP_PIXELS:
+        return img.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    # A big output (a tall infographic) in bands: Pillow's two-pass resize would otherwise hold a
+    # full-height intermediate as large as the output. A band's box maps exactly onto its rows and
+    # the filter reads the pixels around it, so the result is the same as one resize.
+    out = Image.new("RGB", size)
+    rows = max(1, STRIP_PIXELS // width)
+    scale = img.height / height
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        band = img.resize(
+            (width, bottom - top), Image.Resampling.LANCZOS, box=(0, top * scale, img.width, bottom * scale)
+        )
+        out.paste(band, (0, top))
+    return out
 
 
-def renditions_render(source: IO[bytes], *, focal_x: float = 0.5, focal_y: float = 0.5) -> RenderedSet:
-    """Encode every rendition of one image in memory (no storage, no database).
-
-    Raises ``PhotoRenditionError`` if the source cannot be decoded.
-    """
+@contextmanager
+def _source_errors() -> Iterator[None]:
+    """Any failure to read a stored or about-to-be-stored image becomes a ``PhotoRenditionError``."""
     try:
-        with _bomb_guard(), Image.open(source) as original:
-            width, height = original.size
-            if width * height > settings.PHOTO_MAX_PIXELS:
-                raise _pixel_limit_error(width, height)
-            if original.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):
-                width, height = height, width
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale while both sides stay >= the largest output.
-            biggest = max(RENDITION_WIDTHS[-1], CROP_WIDTH)
-            original.draft("RGB", (biggest, biggest))
-            img = _to_srgb(ImageOps.exif_transpose(original))
+        with _bomb_guard():
+            yield
+    except PhotoRenditionError:
+        raise
     except ValidationError as exc:
         raise PhotoRenditionError(exc.messages[0], code="source") from exc
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -286,15 +278,50 @@ def renditions_render(source: IO[bytes], *, focal_x: float = 0.5, focal_y: float
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise PhotoRenditionError("The stored image is truncated or damaged.", code="source") from exc
 
+
+def original_clean(source: IO[bytes]) -> bytes:
+    """The bytes to store as a photo's original: upright, without EXIF/GPS/XMP/IPTC (ICC kept).
+
+    See ``articles.photos.originals``. Raises ``PhotoRenditionError`` for a refused or
+    unreadable image.
+    """
+    with _source_errors():
+        return original_reencode(source)
+
+
+def renditions_render(source: IO[bytes], *, focal_x: float = 0.5, focal_y: float = 0.5) -> RenderedSet:
+    """Encode every rendition of one image in memory (no storage, no database).
+
+    WebP renditions are made only when every width fits WebP's 16,383-pixel limit: a tall
+    infographic gets JPEG ones alone (a partial WebP set would make browsers pick a too
+    narrow file). Raises ``PhotoRenditionError`` if the source cannot be decoded or its
+    shape is refused (``validate_image_upload``'s checks, from the header).
+    """
+    with _source_errors(), Image.open(source) as original:
+        width, height = original.size
+        error = shape_error(width, height)
+        if error is not None:
+            raise error
+        if orientation(original) in (5, 6, 7, 8):
+            width, height = height, width
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale while both sides stay >= the largest output;
+        # other formats are reduced the same way while they are converted.
+        biggest = max(RENDITION_WIDTHS[-1], CROP_WIDTH)
+        original.draft("RGB", (biggest, biggest))
+        original.load()
+        img = working_image(original, min_side=biggest)
+        original.close()  # frees the decoded source now, not when the function returns
+
     rendered = RenderedSet(width=width, height=height)
-    sized: list[tuple[int, int, Image.Image]] = []
-    for target in rendition_widths(width):
-        target_height = max(1, round(target * height / width))
-        sized.append((target, target_height, _resize(img, (target, target_height))))
-    for fmt, (_, extension, _) in ENCODERS.items():
-        rendered.widths[fmt] = [
-            RenderedFile(f"w{w}.{extension}", _encode(resized, fmt), w, h) for w, h, resized in sized
-        ]
+    sizes = [(target, max(1, round(target * height / width))) for target in rendition_widths(width)]
+    webp = all(max(size) <= WEBP_MAX_SIDE for size in sizes)
+    rendered.widths = {fmt: [] for fmt in ENCODERS if webp or fmt != "webp"}
+    # One size at a time: only the working image and one resized copy are in memory.
+    for target, target_height in sizes:
+        resized = _resize(img, (target, target_height))
+        for fmt, files in rendered.widths.items():
+            files.append(RenderedFile(f"w{target}.{ENCODERS[fmt][1]}", _encode(resized, fmt), target, target_height))
+        del resized
     for key, ratio in CROP_RATIOS.items():
         box = crop_box(img.width, img.height, ratio, focal_x, focal_y)
         # Output size from the full-resolution source, so a decode-time reduction never shrinks a crop.
