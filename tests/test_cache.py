@@ -90,9 +90,15 @@ def test_two_sites_on_one_redis_database_do_not_see_each_others_counts_or_pages(
     counters_b = RedisBackend(url=private_redis.url, prefix=site_b["rankings_prefix"])
     article = ArticleFactory(published_at=at(8))  # the same article id on both sites
     for i in range(3):
-        assert counters_a.record(article_id=article.pk, reader=f"reader-a-{i}", now=at(9, i)) == COUNTED
+        assert (
+            counters_a.record(article_id=article.pk, reader=f"reader-a-{i}", network=f"net-a-{i}", now=at(9, i))
+            == COUNTED
+        )
     for i in range(2):
-        assert counters_b.record(article_id=article.pk, reader=f"reader-b-{i}", now=at(9, i)) == COUNTED
+        assert (
+            counters_b.record(article_id=article.pk, reader=f"reader-b-{i}", network=f"net-b-{i}", now=at(9, i))
+            == COUNTED
+        )
     assert counters_a.flush(now=at(9, 30)).views == 3  # only site A's views reach site A's database
     assert counters_b.flush(now=at(9, 30)).views == 2
 
