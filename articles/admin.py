@@ -39,7 +39,7 @@ from js_asset import Media as AssetMedia
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from articles import services
+from articles import admin_desk, revisions, services
 from articles.forms import PhotoForm
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
 from articles.photos import photo_crop_url, photo_fallback_src
@@ -121,6 +121,13 @@ class PhotoAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("admin_extra/admin.css",)}
         js = ("admin_extra/photo_admin.js",)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Each save of a photo's editorial fields is a revision (articles.revisions).
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with revisions.revision_block(user=request.user):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -299,7 +306,7 @@ class BodyEditorWidget(AdminProseEditorWidget):
 # --- Articles ------------------------------------------------------------------------------------
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(admin_desk.RevisionCheckedForm):
     body = ProseEditorFormField(
         config={"extensions": BODY_EDITOR_EXTENSIONS},
         preset=BODY_EDITOR_PRESET,
@@ -388,7 +395,7 @@ class ArticleUpdateInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = ("headline", "section", "status", "published_jst", "update_count", "reader_link")
+    list_display = ("headline", "section", "status", "published_jst", "update_count", "reader_link", "editing_now")
     list_select_related = ("section",)
     list_filter = ("status", "section", "tags", ("published_at", admin.DateFieldListFilter))
     search_fields = ("headline", "deck", "body")
@@ -410,8 +417,8 @@ class ArticleAdmin(admin.ModelAdmin):
     base_readonly_fields = ("lead_photo_preview", "update_count", "last_updated_at")
 
     class Media:
-        css = {"all": ("admin_extra/admin.css",)}
-        js = ("admin_extra/article_admin.js",)
+        css = {"all": ("admin_extra/admin.css", "admin_extra/desk.css")}
+        js = ("admin_extra/article_admin.js", "admin_extra/article_desk.js")
 
     # -- permissions ------------------------------------------------------------------------------
 
@@ -452,7 +459,24 @@ class ArticleAdmin(admin.ModelAdmin):
             if forged:
                 # A read-only field would silently drop these values; refusing says clearly that it was noticed.
                 raise PermissionDenied(f"Only editors can set {', '.join(forged)}.")
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        # Revisions, edit conflicts and a reporter's text kept: articles.admin_desk.
+        return admin_desk.changeform(
+            self,
+            request,
+            object_id,
+            lambda: super(ArticleAdmin, self).changeform_view(request, object_id, form_url, extra_context),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return admin_desk.form_for_request(request, super().get_form(request, obj, change=change, **kwargs), obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The revision holds the article as saved, with its final tags and updates.
+        revisions.article_revision_add(article_id=form.instance.pk)
+
+    def history_view(self, request, object_id, extra_context=None):
+        return admin_desk.history_view(self, request, object_id)
 
     def save_model(self, request, obj, form, change):
         if not user_can_publish(request.user):
@@ -484,12 +508,16 @@ class ArticleAdmin(admin.ModelAdmin):
         match = request.resolver_match
         if match and match.url_name == f"{self.opts.app_label}_{self.opts.model_name}_changelist":
             # The list shows headlines; never load every body with it (search still filters on it in SQL).
-            qs = qs.defer("body", "deck", "lead_photo_caption")
+            qs = admin_desk.changelist_prefetch(qs.defer("body", "deck", "lead_photo_caption"))
         return qs
 
     @admin.display(description="Publish time (JST)", ordering="published_at")
     def published_jst(self, obj):
         return jst(obj.published_at) or "—"
+
+    @admin.display(description="Being edited by")
+    def editing_now(self, obj):
+        return admin_desk.editing_marker(obj)
 
     @admin.display(description="Reader page")
     def reader_link(self, obj):
@@ -534,7 +562,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="{}_{}_preview".format(*info),
             ),
         ]
-        return custom + super().get_urls()
+        return custom + admin_desk.urls(self) + super().get_urls()
 
     def preview_view(self, request, object_id):
         """The article as readers will see it, for staff with ``preview_article``; never cached, never indexed."""
@@ -573,6 +601,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["media"] = _media_with_nonce(context["media"], request)
+        context.update(admin_desk.change_form_context(request, context, obj))
         if obj is not None and obj.pk and not obj.is_visible() and request.user.has_perm(PREVIEW_PERMISSION):
             context["preview_url"] = self._preview_url(obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)

@@ -10,10 +10,12 @@ class ArticlesConfig(AppConfig):
 
         from articles import receivers  # noqa: F401  (connects signal receivers)
         from articles.cache import connect_receivers
+        from articles.revisions import models_register
         from newsroom.dates import psycopg_loaders_clamp
 
         # A date stored past validation must not make every query reading it fail (newsroom.dates).
         connection_created.connect(psycopg_loaders_clamp, dispatch_uid="newsroom_dates_psycopg_loaders")
+        models_register()  # django-reversion: what every revision of an article or photo holds
 
         # Full-page cache invalidation (generation bump) on every content change.
         connect_receivers()

@@ -55,6 +55,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Author, Photo, Section
 from articles.photos import files_delete, renditions_file_names, validate_image_upload
+from articles.revisions import revision_block
 from articles.sanitize import sanitize_body
 from newsroom.dates import RANGE_MESSAGE, datetime_in_range
 
@@ -398,7 +399,8 @@ def record_apply(parsed: ParsedRecord, *, dry_run: bool = False, now: datetime |
     written: list[str] = []  # storage names written by this record, removed if it does not commit
     result: tuple[Article, str] | None = None
     try:
-        with transaction.atomic():
+        # A revision (no user: "Imported") of what the record changed, in the same transaction.
+        with transaction.atomic(), revision_block(comment="Imported"):
             result = _apply(parsed, now=now, written=written)
             if dry_run:
                 raise _Rollback

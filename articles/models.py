@@ -238,3 +238,31 @@ class ArticleUpdate(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EditingSessionQuerySet(models.QuerySet):
+    def active(self, *, now=None):
+        """Sessions whose change form sent a heartbeat recently (see ``articles.presence``)."""
+        from articles.presence import PRESENCE_EXPIRY
+
+        return self.filter(last_seen__gte=(now or timezone.now()) - PRESENCE_EXPIRY)
+
+
+class EditingSession(models.Model):
+    """Someone has an article's change form open: refreshed by its heartbeat, stale after a while."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="editing_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editing_sessions")
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    objects = EditingSessionQuerySet.as_manager()
+
+    class Meta:
+        # Kept by the change form's heartbeat, never edited by hand: no permissions to grant.
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="editing_session_once_per_user")]
+        indexes = [models.Index(fields=["article", "last_seen"], name="editing_session_seen_idx")]
+
+    def __str__(self):
+        return f"{self.user} on {self.article_id} since {self.started_at:%H:%M}"

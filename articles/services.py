@@ -22,6 +22,7 @@ from articles.photos import (
     renditions_store,
     validate_image_upload,
 )
+from articles.revisions import article_revision_add, revision_block
 from newsroom.dates import datetime_range_validate
 
 
@@ -56,6 +57,10 @@ def article_publish_due_scheduled(*, now=None) -> int:
         flipped = Article.objects.filter(pk__in=ids, status=Article.Status.SCHEDULED).update(
             status=Article.Status.PUBLISHED, modified_at=now
         )
+        for article_id in ids:
+            # One revision each, as if an editor had published it at its time.
+            with revision_block(comment="Published on schedule"):
+                article_revision_add(article_id=article_id)
         if flipped:
             from articles.cache import page_cache_invalidate  # a bulk UPDATE sends no save signals
 
@@ -300,6 +305,7 @@ def _article_state_save(article: Article, *, status: str, published_at) -> Artic
     article.published_at = published_at
     # A real save (not QuerySet.update) so page-cache invalidation and other receivers hear about it.
     article.save(update_fields=["status", "published_at", "modified_at"])
+    article_revision_add(article_id=article.pk)
     return article
 
 
@@ -313,7 +319,7 @@ def article_publish(*, article: Article, user, now=None) -> Article:
     """
     _publish_permission_require(user)
     now = now or timezone.now()
-    with transaction.atomic():
+    with revision_block(user=user, comment="Published"):
         current = _article_lock(article)
         if current.status == Article.Status.PUBLISHED:
             raise ValidationError(
@@ -329,7 +335,7 @@ def article_withdraw(*, article: Article, user) -> Article:
     Its ``published_at`` is kept for the record. Drafts and withdrawn articles raise ``ValidationError``.
     """
     _publish_permission_require(user)
-    with transaction.atomic():
+    with revision_block(user=user, comment="Withdrawn from readers"):
         current = _article_lock(article)
         if current.status not in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
             raise ValidationError(
@@ -353,7 +359,7 @@ def article_schedule(*, article: Article, user, when, now=None) -> Article:
     if when <= now:
         raise ValidationError("The publication time must be in the future.", code="past_time")
     datetime_range_validate(when)
-    with transaction.atomic():
+    with revision_block(user=user, comment="Scheduled"):
         current = _article_lock(article)
         if current.status == Article.Status.PUBLISHED:
             raise ValidationError(
@@ -379,7 +385,9 @@ def article_update_add(*, article: Article, kind: str, note: str, user) -> Artic
     note = (note or "").strip()
     if not note:
         raise ValidationError("Tell readers what changed: the note must not be blank.", code="blank_note")
-    update = ArticleUpdate.objects.create(article=article, kind=kind, note=note, created_by=user)
+    with revision_block(user=user, comment=f"{ArticleUpdate.Kind(kind).label} added"):
+        update = ArticleUpdate.objects.create(article=article, kind=kind, note=note, created_by=user)
+        article_revision_add(article_id=article.pk)
     article.refresh_from_db(fields=["update_count", "last_updated_at"])
     return update
 

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "csp",
+    "reversion",
     "articles",
     "rankings",
 ]

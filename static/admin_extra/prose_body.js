@@ -28,7 +28,7 @@ function createEditor(textarea) {
   const element = crel("div", { className: `prose-editor ${disabled ? "disabled" : ""}` })
   textarea.before(element)
   element.append(textarea)
-  return new Editor({
+  const editor = new Editor({
     element,
     editable: !disabled,
     extensions,
@@ -43,6 +43,12 @@ function createEditor(textarea) {
       element.remove()
     },
   })
+  // The autosave's restore (article_desk.js) puts a working copy back into the editor.
+  textarea.addEventListener("newsroom:set-content", (event) => {
+    editor.commands.setContent(event.detail || "")
+    textarea.value = actuallyEmpty(editor.getHTML())
+  })
+  return editor
 }
 
 initializeEditors(createEditor, `[${ATTRIBUTE}]`)
