@@ -270,7 +270,8 @@ def photo_create(
         photo = Photo(image=upload, caption=caption, credit=credit, alt_text=alt_text, focal_x=focal_x, focal_y=focal_y)
         photo.full_clean()
         try:
-            with transaction.atomic():
+            # A revision of its editorial fields (joins the importer's when called from there).
+            with revision_block():
                 photo.save()  # the post_save receiver builds the renditions (photo_renditions_sync)
         except BaseException:
             # The receiver undoes a failed build; this also covers a failed INSERT or COMMIT.

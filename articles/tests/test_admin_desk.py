@@ -1,12 +1,15 @@
 """The editors' desk through the test client: admin revisions, conflicts, history, compare, restore, presence."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles import presence, revisions, services
+from articles.admin import ArticleAdminForm
 from articles.models import Article, EditingSession
 from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, PhotoFactory, SectionFactory
 
@@ -373,3 +377,54 @@ def test_revisions_add_no_query_to_reader_pages(client, editor, politics, django
     with django_assert_num_queries(len(without)) as queries:
         assert client.get(versioned.get_absolute_url()).status_code == 200
     assert not any("reversion" in q["sql"] or "editing_session" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
+    reason="row locks need PostgreSQL (SQLite's IMMEDIATE transactions serialise whole writes instead)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_cannot_both_pass_the_version_check():
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None, deck="Old deck.")
+    revisions.article_baseline_ensure(article_id=article.pk)
+    base = revisions.article_current_version_id(article_id=article.pk)
+
+    def data(**changes):
+        return {
+            "headline": article.headline,
+            "slug": article.slug,
+            "section": str(article.section_id),
+            "body": article.body,
+            "deck": article.deck,
+            "status": "draft",
+            "revision_base": str(base),
+            **changes,
+        }
+
+    locked, failures = threading.Event(), []
+
+    def first_save():
+        try:
+            with revisions.revision_block():
+                form = ArticleAdminForm(data(body="<p>A's body.</p>"), instance=Article.objects.get(pk=article.pk))
+                if not form.is_valid():
+                    failures.append(form.errors)
+                form.save()
+                locked.set()
+                time.sleep(0.5)  # commit late: the second save must wait for this one
+        finally:
+            locked.set()
+            connection.close()
+
+    thread = threading.Thread(target=first_save)
+    thread.start()
+    assert locked.wait(10)
+    with transaction.atomic():
+        second = ArticleAdminForm(data(deck="B's deck."), instance=Article.objects.get(pk=article.pk))
+        valid = second.is_valid()
+    thread.join()
+    assert failures == []
+    assert not valid
+    assert second.has_error("__all__", code="edit_conflict")
+    assert second.data["body"] == "<p>A's body.</p>"  # A's change merged, B's deck kept
+    assert second.data["deck"] == "B's deck."

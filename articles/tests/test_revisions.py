@@ -12,7 +12,7 @@ from reversion.models import Revision, Version
 from articles import revisions, services
 from articles.importer import jsonl_import
 from articles.models import Article
-from articles.tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+from articles.tests.factories import ArticleFactory, AuthorFactory, SectionFactory, make_image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,12 @@ def test_history_queries_do_not_grow_with_the_number_of_revisions(editor):
     for n in range(5):
         services.article_update_add(article=article, kind="update", note=f"Update {n}", user=editor)
     assert count() == few
+
+
+def test_a_photo_made_by_the_service_is_a_revision_of_its_editorial_fields():
+    photo = services.photo_create(
+        image=make_image_file(), caption="Harbour at dawn", credit="K. Mori", alt_text="Boats"
+    )
+    [version] = Version.objects.get_for_object(photo)
+    assert (version.field_dict["caption"], version.field_dict["credit"]) == ("Harbour at dawn", "K. Mori")
+    assert "renditions" not in version.field_dict
