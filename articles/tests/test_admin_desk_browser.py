@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from articles import revisions
+from articles import presence, revisions
 from articles.models import Article
 from articles.tests.factories import ArticleFactory, SectionFactory
 from articles.tests.test_admin_browser import _roles, log_in, make_user  # noqa: F401  (_roles: autouse fixture)
@@ -164,3 +164,30 @@ def test_autosave_brings_back_the_text_of_a_closed_tab(page, live_server):
     again.goto(change_url(live_server, article))
     expect(body_editor(again)).to_be_visible()
     expect(again.locator("[data-autosave-banner]")).to_be_hidden()
+
+
+def test_presence_banner_follows_the_heartbeat_and_goes_when_the_other_editor_leaves(browser, live_server, monkeypatch):
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 1)  # the live server runs in this process
+    eddie = make_user("eddie", "Editor")
+    make_user("beth", "Editor")
+    article = draft(headline="Harbour Plan Debated")
+    alice, bob = new_page(browser), new_page(browser)
+    try:
+        log_in(alice, live_server, "eddie")
+        log_in(bob, live_server, "beth")
+        eddie.first_name, eddie.last_name = "Eddie", "Ito"
+        eddie.save()
+        bob.goto(change_url(live_server, article))
+        banner = bob.locator("[data-presence]")
+        expect(banner).to_be_hidden()  # nobody else yet
+        alice.goto(change_url(live_server, article))
+        # Bob's open form learns of Alice from its next heartbeat, without a reload.
+        expect(banner).to_have_text(re.compile(r"Eddie Ito is editing this article \(since \d\d:\d\d\)"))
+        alice.goto(f"{live_server.url}/admin/articles/article/")  # Alice leaves the form
+        expect(alice.locator("#result_list")).to_contain_text("beth")  # the list shows who is editing
+        expect(banner).to_be_hidden()
+        assert alice.errors == []
+        assert bob.errors == []
+    finally:
+        alice.context.close()
+        bob.context.close()
