@@ -214,9 +214,14 @@ def changeform(model_admin, request, object_id, proceed):
         if kept is not None:
             return kept
     with revisions.revision_block(user=request.user):
-        restored = Version.objects.filter(pk=_int(request.POST.get(RESTORED_FROM))).select_related("revision").first()
-        if restored is not None and restored.object_id == str(object_id):
-            revisions.revision_comment_set(f"Restored the revision of {jst(restored.revision.date_created)}")
+        if object_id and RESTORED_FROM in request.POST:
+            restored = (
+                revisions.article_versions(article_id=_int(unquote(object_id)))
+                .filter(pk=_int(request.POST[RESTORED_FROM]))
+                .first()
+            )
+            if restored is not None:
+                revisions.revision_comment_set(f"Restored the revision of {jst(restored.revision.date_created)}")
         return proceed()
 
 

@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import reversion
-from django.db import transaction
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Revision, Version
@@ -100,10 +99,7 @@ def article_unapplied_keep(*, article: Article, user, reason: str) -> Revision |
     The article's row is not written. Returns the revision.
     """
     name = (user.get_full_name() or user.get_username()) if user is not None else "someone"
-    with (
-        transaction.atomic(),
-        revision_block(user=user, comment=f"{UNAPPLIED_PREFIX}unsaved text of {name} kept ({reason})"),
-    ):
+    with revision_block(user=user, comment=f"{UNAPPLIED_PREFIX}unsaved text of {name} kept ({reason})"):
         reversion.add_to_revision(article)
     return Version.objects.get_for_object(article).select_related("revision").first().revision
 

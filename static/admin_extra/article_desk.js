@@ -125,6 +125,9 @@
     }
     // A form re-rendered with errors already shows what was typed: nothing to offer.
     if (!stored || !stored.values || document.querySelector(".errornote")) return
+    // A read-only view of the article (a reporter's, once it is live) has nothing to restore into.
+    const names = new Set(fields(form).map((el) => el.name))
+    if (!Object.keys(stored.values).some((name) => names.has(name))) return
     if (sameValues(stored.values, collect(form))) {
       localStorage.removeItem(key)
       return
