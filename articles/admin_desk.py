@@ -352,6 +352,8 @@ def history_view(model_admin, request, object_id):
 
 def _version_label(version: Version) -> str:
     revision = version.revision
+    if revision.user is None and revision.comment:  # "Imported", "Published on schedule", the baseline
+        return f"{jst(revision.date_created)} ({revision.comment})"
     return f"{jst(revision.date_created)} by {_who(revision.user)}"
 
 
