@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_article_search_index'),
+        ('articles', '0004_dates_range'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
