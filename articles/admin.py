@@ -39,9 +39,10 @@ from js_asset import Media as AssetMedia
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from articles import admin_desk, revisions, services
+from articles import admin_desk, revisions, services, workflow
+from articles.admin_workflow import ArticleNoteInline, DeskAdminMixin, DeskFilter, notes_formset_save, pending_initial
 from articles.forms import PhotoForm
-from articles.models import Article, ArticleUpdate, Author, Photo, Section
+from articles.models import Article, ArticleNote, ArticleUpdate, Author, Photo, Section
 from articles.photos import photo_crop_url, photo_fallback_src
 from articles.sanitize import sanitize_body
 from articles.templatetags.news import jst
@@ -50,12 +51,17 @@ from newsroom.dates import datetime_range_validate
 PUBLISH_PERMISSION = services.PUBLISH_PERMISSION
 PREVIEW_PERMISSION = "articles.preview_article"
 # Form fields only an editor may set: together they decide what readers see.
-PUBLISHING_FIELDS = ("status", "published_at", "exclude_from_rankings")
+PUBLISHING_FIELDS = ("status", "published_at", "exclude_from_rankings", "owner")
 TAG_SUGGESTIONS_PER_PAGE = 20
+# A tag typed in the article form that does not exist yet needs this many characters: fragments
+# ("to", "a") are refused; a deliberate short tag ("EU") is made by an editor under Tags.
+NEW_TAG_MIN_LENGTH = 3
 
 admin.site.site_header = f"{settings.SITE_NAME} — editors"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Newsroom"
+# The desk's overview (review, schedule, corrections, stale drafts) above the apps.
+admin.site.index_template = "admin/desk_index.html"
 
 
 def user_can_publish(user) -> bool:
@@ -201,8 +207,9 @@ class AuthorAdmin(admin.ModelAdmin):
 class TagAutocompleteWidget(forms.SelectMultiple):
     """A ``<select multiple>`` of tag *names*, turned by select2 (bundled with the admin) into a type-ahead.
 
-    Suggestions come from ``ArticleAdmin.tag_autocomplete_view``; a name that does not
-    exist yet can be typed and is created on save (``tags: true`` in select2).
+    Suggestions come from ``ArticleAdmin.tag_autocomplete_view`` and Enter picks the
+    highlighted one; a name that does not exist yet is only offered as an explicit last
+    option "Create tag “…”" (``admin_extra/tag_autocomplete.js``) and created on save.
     """
 
     def __init__(self, attrs=None):
@@ -235,6 +242,7 @@ class TagAutocompleteWidget(forms.SelectMultiple):
         context = super().get_context(name, value, attrs)
         context["widget"]["attrs"]["data-autocomplete-url"] = reverse("admin:articles_article_tag_autocomplete")
         context["widget"]["attrs"]["data-placeholder"] = "Type to find or add tags"
+        context["widget"]["attrs"]["data-new-tag-min-length"] = str(NEW_TAG_MIN_LENGTH)
         return context
 
     def value_from_datadict(self, data, files, name):
@@ -265,6 +273,17 @@ class TagNamesField(forms.Field):
                     params={"name": tag_name[:30], "max": self.max_name_length},
                 )
             names.append(tag_name)
+        short = [tag_name for tag_name in names if len(tag_name) < NEW_TAG_MIN_LENGTH]
+        if short:
+            existing = set(Tag.objects.filter(name__in=short).values_list("name", flat=True))
+            new = [tag_name for tag_name in short if tag_name not in existing]
+            if new:
+                raise ValidationError(
+                    "“%(name)s” is not an existing tag, and a new tag needs at least %(min)d characters: "
+                    "pick a suggestion, or ask an editor to create the tag under Tags.",
+                    code="tag_too_short",
+                    params={"name": new[0], "min": NEW_TAG_MIN_LENGTH},
+                )
         return names
 
 
@@ -315,18 +334,29 @@ class ArticleAdminForm(admin_desk.RevisionCheckedForm):
         sanitize=sanitize_body,
         required=False,
     )
-    tags = TagNamesField(required=False, help_text="Type to search; press Enter or comma to add a new tag.")
+    tags = TagNamesField(
+        required=False,
+        help_text="Type to search and press Enter to pick the highlighted tag; "
+        "a new tag is made only with “Create tag …” at the end of the list.",
+    )
+    # Set by ArticleAdmin.get_form when a pending change exists: the form then starts from it.
+    pending_initial: dict = {}
 
     class Meta:
         model = Article
         fields = [
             "headline", "slug", "section", "dateline", "deck", "body", "authors", "lead_photo",
-            "lead_photo_caption", "tags", "status", "published_at", "exclude_from_rankings",
+            "lead_photo_caption", "tags", "status", "published_at", "exclude_from_rankings", "owner",
         ]  # fmt: skip
         widgets = {"deck": forms.Textarea(attrs={"rows": 3}), "lead_photo_caption": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
+        if self.pending_initial:
+            kwargs["initial"] = {**self.pending_initial, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_staff=True, is_active=True)
+            self.fields["owner"].help_text = "Who the story belongs to on the desk (the creator when left empty)."
         if "published_at" in self.fields:
             self.fields[
                 "published_at"
@@ -349,9 +379,9 @@ class ArticleAdminForm(admin_desk.RevisionCheckedForm):
                 cleaned["published_at"] = now
             elif touched and when > now:
                 self.add_error("published_at", "That time is in the future: choose Scheduled to publish it then.")
-        elif (
-            status == Article.Status.WITHDRAWN
-            and self.initial.get("status", Article.Status.DRAFT) == Article.Status.DRAFT
+        elif status == Article.Status.WITHDRAWN and self.initial.get("status", Article.Status.DRAFT) in (
+            Article.Status.DRAFT,
+            Article.Status.IN_REVIEW,
         ):
             self.add_error("status", "A draft has never been published: there is nothing to withdraw.")
         return cleaned
@@ -393,17 +423,26 @@ class ArticleUpdateInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DeskAdminMixin, admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = ("headline", "section", "status", "published_jst", "update_count", "reader_link", "editing_now")
-    list_select_related = ("section",)
-    list_filter = ("status", "section", "tags", ("published_at", admin.DateFieldListFilter))
+    list_display = (
+        "headline",
+        "section",
+        "status",
+        "owner",
+        "published_jst",
+        "update_count",
+        "reader_link",
+        "editing_now",
+    )
+    list_select_related = ("section", "owner")
+    list_filter = (DeskFilter, "status", "section", "tags", ("published_at", admin.DateFieldListFilter))
     search_fields = ("headline", "deck", "body")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ("authors", "lead_photo")
-    inlines = (ArticleUpdateInline,)
-    actions = ("publish_now", "withdraw", "schedule")
+    inlines = (ArticleUpdateInline, ArticleNoteInline)
+    actions = ("submit_for_review", "publish_now", "send_back", "withdraw", "schedule")
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("headline", "slug", "section", "dateline", "deck", "body")}),
@@ -411,7 +450,16 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Tags", {"fields": ("tags",)}),
         (
             "Publication",
-            {"fields": ("status", "published_at", "exclude_from_rankings", "update_count", "last_updated_at")},
+            {
+                "fields": (
+                    "status",
+                    "owner",
+                    "published_at",
+                    "exclude_from_rankings",
+                    "update_count",
+                    "last_updated_at",
+                )
+            },
         ),
     )
     base_readonly_fields = ("lead_photo_preview", "update_count", "last_updated_at")
@@ -429,11 +477,46 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        # Reporters edit drafts only: once an editor has scheduled, published or withdrawn a
-        # story, changing its text is an editor's call. They still see it read-only.
-        if obj is not None and not user_can_publish(request.user):
-            return obj.status == Article.Status.DRAFT
+        # Reporters edit their own drafts only (articles.workflow): once submitted, or scheduled,
+        # published or withdrawn by an editor, changing the text is an editor's call. They still see it.
+        if obj is not None:
+            return workflow.article_can_edit(article=obj, user=request.user)
         return True
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or workflow.article_can_delete(article=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        workflow.article_delete(article=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            workflow.article_delete(article=article, user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        pending = self.pending_for(request, obj) if change else None
+        if pending is not None:
+            # The change form starts from the pending change, so the editor carries on with it.
+            form = type(form.__name__, (form,), {"pending_initial": pending_initial(pending)})
+        # The revision the form was opened at (edit conflicts: articles.admin_desk).
+        return admin_desk.form_for_request(request, form, obj)
+
+    def save_form(self, request, form, change):
+        article = super().save_form(request, form, change)
+        if not change and article.owner_id is None:
+            article.owner = request.user  # the creator owns the story unless an editor chose someone
+        return article
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.desk_after_save(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.desk_after_save(request, obj)
+        return super().response_change(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.base_readonly_fields)
@@ -467,9 +550,6 @@ class ArticleAdmin(admin.ModelAdmin):
             lambda: super(ArticleAdmin, self).changeform_view(request, object_id, form_url, extra_context),
         )
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return admin_desk.form_for_request(request, super().get_form(request, obj, change=change, **kwargs), obj)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The revision holds the article as saved, with its final tags and updates.
@@ -488,6 +568,8 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ArticleNote:
+            return notes_formset_save(request=request, formset=formset)
         if formset.model is not ArticleUpdate:
             return super().save_formset(request, form, formset, change)
         for update in formset.save(commit=False):
@@ -562,7 +644,8 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="{}_{}_preview".format(*info),
             ),
         ]
-        return custom + admin_desk.urls(self) + super().get_urls()
+        # The desk's first: "<id>/pending/preview/" would otherwise match "<path:object_id>/preview/".
+        return self.desk_urls() + custom + admin_desk.urls(self) + super().get_urls()
 
     def preview_view(self, request, object_id):
         """The article as readers will see it, for staff with ``preview_article``; never cached, never indexed."""
@@ -604,6 +687,7 @@ class ArticleAdmin(admin.ModelAdmin):
         context.update(admin_desk.change_form_context(request, context, obj))
         if obj is not None and obj.pk and not obj.is_visible() and request.user.has_perm(PREVIEW_PERMISSION):
             context["preview_url"] = self._preview_url(obj)
+        context.update(self.desk_context(request, obj))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     # -- actions ------------------------------------------------------------------------------------
@@ -621,6 +705,32 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(request, f"{verb} {done} article{'s' if done != 1 else ''}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, f"Not {verb.lower()}: {reason}", messages.WARNING)
+
+    def _desk_apply(self, request, queryset, verb: str, change) -> None:
+        """``_apply`` for workflow services, which also refuse with ``PermissionDenied`` (not this user's article)."""
+
+        def guarded(article):
+            try:
+                change(article)
+            except PermissionDenied as exc:
+                raise ValidationError(f"“{article.headline}”: {exc}") from exc
+
+        self._apply(request, queryset, verb, guarded)
+
+    @admin.action(description="Submit for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._desk_apply(
+            request,
+            queryset,
+            "Submitted",
+            lambda a: workflow.article_submit_for_review(article=a, user=request.user),
+        )
+
+    @admin.action(description="Send back to draft", permissions=["publish"])
+    def send_back(self, request, queryset):
+        self._desk_apply(
+            request, queryset, "Sent back", lambda a: workflow.article_send_back(article=a, user=request.user)
+        )
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):

@@ -106,6 +106,10 @@ class ArticleQuerySet(models.QuerySet):
         """Articles not yet submitted for publication."""
         return self.filter(status=Article.Status.DRAFT)
 
+    def awaiting_review(self):
+        """Articles submitted by their reporter and not yet published or sent back."""
+        return self.filter(status=Article.Status.IN_REVIEW)
+
     def in_section(self, section):
         """Articles of one section (a Section or its id)."""
         return self.filter(section=section)
@@ -138,6 +142,8 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        # Submitted by its reporter; an editor publishes it or sends it back to draft.
+        IN_REVIEW = "in_review", "In review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
@@ -155,6 +161,10 @@ class Article(models.Model):
     lead_photo_caption = models.TextField(blank=True, help_text="Overrides the photo's own caption for this article.")
     tags = TaggableManager(through=TaggedArticle, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Who the story belongs to on the desk (the creator by default; editors reassign).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_articles"
+    )
     published_at = BoundedDateTimeField(null=True, blank=True)
     exclude_from_rankings = models.BooleanField(default=False, help_text="Keep this article out of ranking lists.")
     external_id = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
@@ -174,7 +184,7 @@ class Article(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "withdrawn"]) | Q(published_at__isnull=False),
+                condition=Q(status__in=["draft", "in_review", "withdrawn"]) | Q(published_at__isnull=False),
                 name="article_published_has_time",
             ),
         ]
@@ -266,3 +276,39 @@ class EditingSession(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.article_id} since {self.started_at:%H:%M}"
+
+
+class ArticleNote(models.Model):
+    """An internal editorial note on an article: for the desk only, never shown to readers."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "internal note"
+
+    def __str__(self):
+        return f"Note {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ArticlePendingChange(models.Model):
+    """An edit to a live article saved for later: readers keep seeing the article as it is.
+
+    ``content`` holds the reader-visible fields as ``articles.workflow`` stores them
+    (``PENDING_FIELDS`` plus author ids, tag names and new update-log entries).
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="pending_change")
+    content = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "pending change"
+
+    def __str__(self):
+        return f"Pending change to article {self.article_id}"

@@ -47,19 +47,29 @@ def home(request):
     return render(request, "articles/home.html", {**article_front_page(), "nav_current": "home"})
 
 
-def render_article(request, article: Article, *, preview: bool = False):
-    """Render the article page; the admin's staff-only preview calls this with preview=True.
+def render_article(request, article: Article, *, preview: bool = False, relations: dict | None = None):
+    """Render the article page; the admin's staff-only previews call this with preview=True.
 
     ``article`` may come from ``article_for_page`` (everything prefetched) or
-    straight from the admin (a few more queries, still correct).
+    straight from the admin (a few more queries, still correct). ``relations``
+    (authors, tags and updates lists) replaces the article's own, for the
+    preview of a pending change (``articles.workflow.article_with_pending``),
+    which is then marked as such.
     """
-    corrections = [u for u in article.updates.all() if u.kind == ArticleUpdate.Kind.CORRECTION]
+    relations = relations or {}
+    log = relations["updates"] if "updates" in relations else list(article.updates.all())
+    tags = relations["tags"] if "tags" in relations else article.tags.all()
     context = {
         "article": article,
-        "authors": list(article.authors.all()),
-        "tags": sorted((t for t in article.tags.all() if t.slug), key=lambda t: t.name.lower()),
-        "corrections": corrections,
+        "authors": relations["authors"] if "authors" in relations else list(article.authors.all()),
+        "tags": sorted((t for t in tags if t.slug), key=lambda t: t.name.lower()),
+        "corrections": [u for u in log if u.kind == ArticleUpdate.Kind.CORRECTION],
+        # Newest first, under the "Updated" line, as the admin promises ("shown to readers").
+        "updates": sorted(
+            (u for u in log if u.kind == ArticleUpdate.Kind.UPDATE), key=lambda u: u.created_at, reverse=True
+        ),
         "preview": preview,
+        "pending_preview": preview and bool(relations),
         "nav_section": article.section.slug,
     }
     response = render(request, "articles/article_detail.html", context)

@@ -140,9 +140,12 @@ def test_editor_uploads_writes_tags_publishes_and_finds_it_on_section_page_and_f
     assert preview.evaluate("img => img.naturalWidth") > 0
 
     page.click(".field-tags .select2-selection")
-    page.keyboard.type("Ferries,")
+    page.keyboard.type("Ferries")
+    # A new tag is an explicit choice, not what a comma or Enter does to any typed text.
+    page.locator(".select2-results__option", has_text="Create tag “Ferries”").click()
+    page.click(".field-tags .select2-selection")
     page.keyboard.type("Yokohama Port")
-    page.locator(".select2-results__option", has_text="Yokohama Port").first.click()
+    page.locator(".select2-results__option", has_text="Create tag “Yokohama Port”").click()
     expect(page.locator(".field-tags .select2-selection__choice")).to_have_count(2)
 
     # 3. Publish it.

@@ -1,5 +1,6 @@
 """Reader pages: the article page against the reference, lists, bad input, visibility and query counts."""
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +45,8 @@ def hidden_article_kinds():
     return [
         ("draft", {"status": Article.Status.DRAFT, "published_at": None}),
         ("draft-with-time", {"status": Article.Status.DRAFT}),
+        ("in-review", {"status": Article.Status.IN_REVIEW, "published_at": None}),
+        ("in-review-with-past-time", {"status": Article.Status.IN_REVIEW}),
         ("scheduled-not-due", {"status": Article.Status.SCHEDULED, "published_at": future}),
         ("published-in-future", {"status": Article.Status.PUBLISHED, "published_at": future}),
         ("withdrawn", {"status": Article.Status.WITHDRAWN}),
@@ -310,6 +313,44 @@ def test_article_page_queries_are_few_and_constant(client, django_assert_num_que
     cache.clear()
     with django_assert_num_queries(baseline):
         assert client.get(big.get_absolute_url()).status_code == 200
+
+
+def test_update_notes_are_shown_with_their_times_below_the_updated_line(client, story):
+    ArticleUpdateFactory(article=story, created_at=datetime(2026, 1, 17, 1, 30, tzinfo=UTC), note="Adds the vote.")
+    page = soup_of(client.get(story.get_absolute_url()))
+    meta = page.select_one(".story-meta")
+    notes = [text_of(li) for li in meta.select(".update-notes li")]
+    # Newest first, each with its time; the correction stays in its own box.
+    assert notes == ["10:30 JST, January 17, 2026 Adds the vote.", "8:40 JST, January 17, 2026 Adds reaction."]
+    children = [child for child in meta.children if getattr(child, "name", None)]
+    classes = [" ".join(child.get("class", [])) for child in children]
+    assert classes.index("update-notes") == classes.index("story-updated") + 1
+    assert "An earlier version" not in text_of(meta.select_one(".update-notes"))
+    # Structured data keeps the time of the last change.
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["dateModified"] == "2026-01-17T10:30:00+09:00"
+
+
+def test_update_notes_internal_notes_and_pending_changes_add_no_query(client, django_assert_num_queries, politics):
+    from django.contrib.auth.models import User
+
+    from articles import workflow
+
+    plain = ArticleFactory(section=politics, lead_photo=small_photo(), tags=["one"], authors=[AuthorFactory()])
+    baseline = count_queries(client, plain.get_absolute_url())
+
+    busy = ArticleFactory(section=politics, lead_photo=small_photo(), tags=["one"], authors=[AuthorFactory()])
+    boss = User.objects.create_superuser("boss", password="irrelevant-pass-123")
+    for n in range(4):
+        ArticleUpdateFactory(article=busy, note=f"Update {n}.")
+        workflow.article_note_add(article=busy, user=boss, text=f"Internal {n}.")
+    workflow.article_pending_change_save(
+        article=busy, user=boss, content={"headline": "Pending", "section": politics.pk, "tags": [], "authors": []}
+    )
+    cache.clear()
+    with django_assert_num_queries(baseline):
+        response = client.get(busy.get_absolute_url())
+    assert len(soup_of(response).select(".update-notes li")) == 4
 
 
 def _fill(section, count, *, photos, tag=None, author=None):
