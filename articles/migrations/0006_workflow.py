@@ -64,7 +64,7 @@ def roles_reduce(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0003_article_search_index"),
+        ("articles", "0005_editing_sessions"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("admin", "0003_logentry_add_action_flag_choices"),
