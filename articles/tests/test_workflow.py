@@ -18,7 +18,7 @@ from articles.tests.factories import ArticleFactory, AuthorFactory, PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
-workflow_migration = importlib.import_module("articles.migrations.0004_workflow")
+workflow_migration = importlib.import_module("articles.migrations.0006_workflow")
 
 
 def make_user(username: str, group: str | None = None) -> User:
