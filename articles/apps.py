@@ -8,7 +8,10 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from articles import receivers  # noqa: F401  (connects signal receivers)
+        from articles import (
+            receivers,  # noqa: F401  (connects signal receivers)
+            search,
+        )
         from articles.cache import connect_receivers
         from articles.revisions import models_register
         from newsroom.dates import psycopg_loaders_clamp
@@ -19,3 +22,5 @@ class ArticlesConfig(AppConfig):
 
         # Full-page cache invalidation (generation bump) on every content change.
         connect_receivers()
+        # Search: the SQLite index's text function on every connection, its triggers after migrate.
+        search.connect_receivers(app_config=self)

@@ -1,10 +1,8 @@
 """Composed reads of articles for pages, feeds and other apps."""
 
 import pickle
-import re
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -31,13 +29,6 @@ def article_list_latest(*, section: Section | int | None = None, limit: int = 10
 
 
 # --- Reader pages (pages helper) -------------------------------------------------------------
-
-# A search longer than this is refused with a message, not run.
-SEARCH_MAX_LENGTH = 200
-# The SQLite fallback ANDs one LIKE triple per word; more words than this are ignored.
-SEARCH_MAX_WORDS = 12
-# Runs of letters or digits, keeping inner apostrophes, hyphens and dots ("minister's", "Japan-U.S").
-_WORD = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*")
 
 
 def section_list_for_nav() -> list[Section]:
@@ -197,66 +188,6 @@ def article_list_for_tag(*, tag) -> QuerySet[Article]:
 def article_list_by_author(*, author: Author) -> QuerySet[Article]:
     """Published articles bylined by one author, newest first, listing columns only (lazy)."""
     return Article.objects.published().for_listing().filter(authors=author).newest_first()
-
-
-def search_words(query: str) -> list[str]:
-    """The words of a reader's query, as the SQLite fallback matches them (at most ``SEARCH_MAX_WORDS``)."""
-    return _WORD.findall(query)[:SEARCH_MAX_WORDS]
-
-
-def article_search_vector():
-    """The weighted English document of an article (PostgreSQL): headline A, deck B, body C.
-
-    Migration 0003 indexes exactly this expression (GIN), so the search's WHERE
-    clause is answered from the index instead of computing every article's vector.
-    """
-    from django.contrib.postgres.search import SearchVector
-
-    return (
-        SearchVector("headline", weight="A", config="english")
-        + SearchVector("deck", weight="B", config="english")
-        + SearchVector("body", weight="C", config="english")
-    )
-
-
-def article_search(*, query: str) -> QuerySet[Article]:
-    """Published articles matching ``query``, listing columns only (lazy, for pagination).
-
-    On PostgreSQL: full-text search in English, headline weighted above deck
-    above body, ordered by relevance then recency; the query accepts web-search
-    syntax ("quoted phrases", -excluded, or). Elsewhere (SQLite): every word
-    must appear in the headline, deck or body, newest first.
-    """
-    published = Article.objects.published().for_listing()
-    query = query.replace("\x00", "").strip()
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        # The expression the GIN index article_search_idx is built on (migration 0003).
-        vector = article_search_vector()
-        search_query = SearchQuery(query, search_type="websearch", config="english")
-        return (
-            # alias(), not annotate(): the vector is for WHERE only, never sent back to Python.
-            published.alias(document=vector)
-            .filter(document=search_query)
-            .annotate(rank=SearchRank(vector, search_query))
-            .order_by("-rank", "-published_at", "-id")
-        )
-    words = search_words(query)
-    if not words:
-        return published.none()
-    condition = Q()
-    for word in words:
-        # The body is HTML: the word must be in its text, not in a tag or attribute ("strong",
-        # "href", a link's address). The LIKE comes first so SQLite runs the regular expression
-        # (a Python function) only on the rows that contain the word at all.
-        in_body_text = Q(body__icontains=word) & Q(body__iregex=_TEXT_BEFORE + re.escape(word))
-        condition &= Q(headline__icontains=word) | Q(deck__icontains=word) | in_body_text
-    return published.filter(condition).newest_first()
-
-
-# From the start or the end of a tag (">"), then text only (no "<"): what follows is in a text node.
-_TEXT_BEFORE = r"(^|>)[^<]*"
 
 
 # --- The editors' desk ---------------------------------------------------------------------------

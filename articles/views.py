@@ -14,14 +14,13 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.models import Article, ArticleUpdate, Author, Section
+from articles.search import SEARCH_MAX_LENGTH, article_search
 from articles.selectors import (
-    SEARCH_MAX_LENGTH,
     article_for_page,
     article_front_page,
     article_list_by_author,
     article_list_for_tag,
     article_list_in_section,
-    article_search,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,13 +114,17 @@ def author_detail(request, slug):
 def search(request):
     # Collapse whitespace; NUL bytes are refused by PostgreSQL, so they never reach it.
     query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
-    context = {"query": query, "page": None, "error": "", "max_length": SEARCH_MAX_LENGTH, "nav_current": "search"}
+    context = {"query": query, "results": None, "error": "", "max_length": SEARCH_MAX_LENGTH, "nav_current": "search"}
     status = 200
     if len(query) > SEARCH_MAX_LENGTH:
         context["error"] = f"Please shorten your search to {SEARCH_MAX_LENGTH} characters or fewer."
         status = 400
     elif query:
-        context["page"] = _page_or_404(request, article_search(query=query))
+        try:
+            context["results"] = article_search(query=query, page=request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404("No such page") from exc
+        context["page"] = context["results"].page
     return render(request, "articles/search.html", context, status=status)
 
 

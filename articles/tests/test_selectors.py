@@ -12,7 +12,6 @@ from articles.selectors import (
     article_list_by_author,
     article_list_for_tag,
     article_list_in_section,
-    search_words,
     section_list_for_nav,
 )
 from articles.tests.factories import (
@@ -123,19 +122,3 @@ def test_nav_lists_every_section_in_position_order():
     SectionFactory(name="Alpha", slug="alpha", position=2)
     SectionFactory(name="Beta", slug="beta", position=1)
     assert [s.slug for s in section_list_for_nav()] == ["beta", "zeta", "alpha"]
-
-
-@pytest.mark.parametrize(
-    ("query", "words"),
-    [
-        ("harbour crane", ["harbour", "crane"]),
-        ('  "Tokyo,"  Bay!! ', ["Tokyo", "Bay"]),
-        ("Japan-U.S. talks", ["Japan-U.S", "talks"]),
-        ("minister's speech", ["minister's", "speech"]),
-        ("東京 五輪", ["東京", "五輪"]),
-        ("% _ \\ ' \" -- ++", []),
-        (" ".join(f"w{n}" for n in range(30)), [f"w{n}" for n in range(12)]),
-    ],
-)
-def test_search_words(query, words):
-    assert search_words(query) == words

@@ -1,0 +1,151 @@
+"""Search on PostgreSQL: a stored, weighted ``tsvector`` column with a GIN index.
+
+``articles_article.search_vector`` is a generated column (``GENERATED ALWAYS AS
+... STORED``): PostgreSQL computes it in the statement that writes the article,
+whatever the path (``save()``, ``QuerySet.update()``, ``bulk_create()``, raw SQL), so
+it is current in the same transaction and cannot drift. Headline weighs A, deck B,
+body C; the body is indexed as text (tags replaced by spaces with the same pattern
+as SQLite's ``newsroom_html_text()``, the sanitizer's entities decoded).
+The model does not declare the column: Django never reads or writes it.
+
+Changing the type of ``headline``, ``deck`` or ``body`` later needs the column
+dropped and added again around it (PostgreSQL refuses to alter a column a generated
+column uses: the migration fails loudly, nothing drifts).
+"""
+
+# SQL in this module is built from its own constants only; what a reader types is always a bound parameter.
+# ruff: noqa: S608, S611
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from articles.models import Article
+from articles.search.query import SearchTerms
+from articles.search.text import MARK_END, MARK_START, TAG_PATTERN
+
+ARTICLES = "articles_article"
+COLUMN = "search_vector"
+INDEX = "article_search_vector_idx"
+# Migration 0003's GIN index on the vector expression, which the stored column replaces.
+OLD_INDEX = "article_search_idx"
+CONFIG = "'english'::regconfig"
+# with_highlights() returns HTML-escaped texts (SQLite's are plain text).
+HIGHLIGHTS_ESCAPED = True
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def body_html_sql(column: str) -> str:
+    """SQL for the HTML in ``column`` without its tags (each a space): text with the sanitizer's entities."""
+    return f"regexp_replace({column}, {_literal(TAG_PATTERN)}, ' ', 'g')"
+
+
+def body_text_sql(column: str) -> str:
+    """SQL for the text of the HTML in ``column``: immutable, so usable in a generated column."""
+    text = body_html_sql(column)
+    # The entities the sanitizer writes in text; &amp; last so "&amp;lt;" stays "&lt;".
+    for entity, char in (("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&amp;", "&")):
+        text = f"replace({text}, {_literal(entity)}, {_literal(char)})"
+    return text
+
+
+def _html_escape_sql(text_sql: str) -> str:
+    return f"replace(replace(replace({text_sql}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+
+
+VECTOR_SQL = (
+    f"setweight(to_tsvector({CONFIG}, coalesce(headline, '')), 'A') || "
+    f"setweight(to_tsvector({CONFIG}, coalesce(deck, '')), 'B') || "
+    f"setweight(to_tsvector({CONFIG}, coalesce({body_text_sql('body')}, '')), 'C')"
+)
+
+
+def index_install(db) -> None:
+    """Add the generated column (computed for every article now) and its GIN index; drop 0003's index."""
+    with db.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {ARTICLES} ADD COLUMN {COLUMN} tsvector GENERATED ALWAYS AS ({VECTOR_SQL}) STORED")
+        cursor.execute(f"CREATE INDEX {INDEX} ON {ARTICLES} USING gin ({COLUMN})")
+        cursor.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
+
+
+def index_uninstall(db) -> None:
+    """Drop the column (and with it its index)."""
+    with db.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {ARTICLES} DROP COLUMN IF EXISTS {COLUMN}")
+
+
+def tsquery_sql(terms: SearchTerms) -> tuple[str, list]:
+    """The ``tsquery`` of ``terms``: each word through ``plainto_tsquery``, each phrase ``phraseto_tsquery``.
+
+    The words are bound parameters, parsed by PostgreSQL as text: nothing a reader
+    types is ever read as tsquery syntax.
+    """
+    parts, params = [], []
+    for term in (*terms.wanted, *terms.unwanted):
+        function = "phraseto_tsquery" if len(term.tokens) > 1 else "plainto_tsquery"
+        parts.append(("!!" if term.negated else "") + f"{function}({CONFIG}, %s)")
+        params.append(term.text)
+    return "(" + " && ".join(parts) + ")", params
+
+
+def _visible(now: datetime) -> tuple[str, list]:
+    # Article.objects.published() as SQL; test_search checks the two agree.
+    return (
+        "status IN (%s, %s) AND published_at IS NOT NULL AND published_at <= %s",
+        [Article.Status.PUBLISHED.value, Article.Status.SCHEDULED.value, now],
+    )
+
+
+def candidate_sql(*, terms: SearchTerms, now: datetime, limit: int) -> tuple[str, list]:
+    """SQL and parameters of the ranked candidates: ids of the ``limit`` newest matches, best ts_rank_cd first.
+
+    The inner query picks the newest ``limit`` visible matches by id: for a rare
+    word the planner reads the GIN index and sorts the few matches; for a word in
+    most stories it walks the primary key backwards and stops after ``limit``. Only
+    those rows are ranked, from the stored vector.
+    """
+    query, query_params = tsquery_sql(terms)
+    visible, visible_params = _visible(now)
+    sql = (
+        f"SELECT id FROM (SELECT id, published_at, {COLUMN} FROM {ARTICLES} "
+        f"WHERE {COLUMN} @@ {query} AND {visible} ORDER BY id DESC LIMIT %s) AS candidates "
+        f"ORDER BY ts_rank_cd({COLUMN}, {query}) DESC, published_at DESC, id DESC"
+    )
+    return sql, [*query_params, *visible_params, limit, *query_params]
+
+
+def candidates(*, terms: SearchTerms, now: datetime, limit: int) -> list[int]:
+    """Ids of the ``limit`` newest visible matches of ``terms``, most relevant first."""
+    sql, params = candidate_sql(terms=terms, now=now, limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def with_highlights(queryset: QuerySet[Article], *, terms: SearchTerms) -> QuerySet[Article]:
+    """``queryset`` with ``search_headline``, ``search_deck`` and ``search_snippet``: HTML-escaped texts with markers.
+
+    ``ts_headline`` runs only for the rows of ``queryset`` (one page). It is given
+    HTML-escaped text because it drops whatever its parser takes for a tag, such as
+    an article's "<script>" written as text; ``HIGHLIGHTS_ESCAPED`` tells the caller.
+    """
+    query, query_params = tsquery_sql(terms)
+    whole = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+    fragments = (
+        f'StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords=24, MinWords=12, FragmentDelimiter=" … "'
+    )
+
+    def headline(html_sql: str, options: str) -> RawSQL:
+        sql = f"ts_headline({CONFIG}, translate({html_sql}, %s, ''), {query}, %s)"
+        return RawSQL(sql, [MARK_START + MARK_END, *query_params, options])
+
+    return queryset.annotate(
+        search_headline=headline(_html_escape_sql(f'{ARTICLES}."headline"'), whole),
+        search_deck=headline(_html_escape_sql(f'{ARTICLES}."deck"'), whole),
+        search_snippet=headline(body_html_sql(f'{ARTICLES}."body"'), fragments),
+    )
