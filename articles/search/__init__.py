@@ -7,7 +7,7 @@ story therefore costs what a word in ``SEARCH_RESULTS_LIMIT`` stories costs, and
 a rare word what its few matches cost (the full-text index finds them).
 
 ``sqlite`` (FTS5, bm25) and ``postgresql`` (stored tsvector, GIN, ts_rank_cd)
-implement ``candidates`` and ``with_highlights``; ``backend()`` picks one by
+implement ``candidates`` and ``highlights``; ``backend()`` picks one by
 ``connection.vendor``.
 """
 
@@ -81,8 +81,8 @@ def article_search(
     """Published articles matching ``query``, most relevant first: one page of them, highlighted.
 
     Raises ``django.core.paginator.InvalidPage`` for a page that does not exist.
-    Runs two queries when something matches (ranked ids; the page's rows with
-    their highlights), one when nothing does, none when nothing is left to look for.
+    Runs three queries when something matches (ranked ids; the page's highlights;
+    its rows), one when nothing does, none when nothing is left to look for.
     """
     now = now or timezone.now()
     terms = search_terms_parse(query.replace("\x00", " "))
@@ -102,19 +102,18 @@ def article_search(
     results.page = Paginator(ids, per_page).page(page)
     shown = list(results.page.object_list)
     if shown:
-        rows = search.with_highlights(
-            Article.objects.published(now=now).for_listing().filter(pk__in=shown), terms=terms
-        )
-        by_id = {article.pk: article for article in rows}
+        marked = search.highlights(terms=terms, ids=shown)
+        rows = Article.objects.published(now=now).for_listing().in_bulk(shown)
+        escaped = search.HIGHLIGHTS_ESCAPED
         results.hits = [
             SearchHit(
-                article=article,
-                headline=highlighted(article.search_headline, escaped=search.HIGHLIGHTS_ESCAPED),
-                deck=highlighted(article.search_deck, escaped=search.HIGHLIGHTS_ESCAPED),
-                snippet=highlighted(article.search_snippet, escaped=search.HIGHLIGHTS_ESCAPED),
+                article=rows[pk],
+                headline=highlighted(marked[pk][0], escaped=escaped),
+                deck=highlighted(marked[pk][1], escaped=escaped),
+                snippet=highlighted(marked[pk][2], escaped=escaped),
             )
-            for article in (by_id.get(pk) for pk in shown)
-            if article is not None  # withdrawn between the two queries
+            for pk in shown
+            if pk in rows and pk in marked  # withdrawn or deleted between the queries
         ]
     results.page.object_list = results.hits
     return results

@@ -19,8 +19,6 @@ column uses: the migration fails loudly, nothing drifts).
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
 from articles.models import Article
 from articles.search.query import SearchTerms
@@ -32,7 +30,7 @@ INDEX = "article_search_vector_idx"
 # Migration 0003's GIN index on the vector expression, which the stored column replaces.
 OLD_INDEX = "article_search_idx"
 CONFIG = "'english'::regconfig"
-# with_highlights() returns HTML-escaped texts (SQLite's are plain text).
+# highlights() returns HTML-escaped texts (SQLite's are plain text).
 HIGHLIGHTS_ESCAPED = True
 
 
@@ -127,25 +125,30 @@ def candidates(*, terms: SearchTerms, now: datetime, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def with_highlights(queryset: QuerySet[Article], *, terms: SearchTerms) -> QuerySet[Article]:
-    """``queryset`` with ``search_headline``, ``search_deck`` and ``search_snippet``: HTML-escaped texts with markers.
+def highlights(*, terms: SearchTerms, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """For each of ``ids`` (one page): headline, deck and a body snippet, HTML-escaped, with markers.
 
-    ``ts_headline`` runs only for the rows of ``queryset`` (one page). It is given
-    HTML-escaped text because it drops whatever its parser takes for a tag, such as
-    an article's "<script>" written as text; ``HIGHLIGHTS_ESCAPED`` tells the caller.
+    ``ts_headline`` runs only for these rows. It is given HTML-escaped text because
+    it drops whatever its parser takes for a tag, such as an article's "<script>"
+    written as text; ``HIGHLIGHTS_ESCAPED`` tells the caller.
     """
+    if not ids:
+        return {}
     query, query_params = tsquery_sql(terms)
     whole = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
     fragments = (
         f'StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords=24, MinWords=12, FragmentDelimiter=" … "'
     )
-
-    def headline(html_sql: str, options: str) -> RawSQL:
-        sql = f"ts_headline({CONFIG}, translate({html_sql}, %s, ''), {query}, %s)"
-        return RawSQL(sql, [MARK_START + MARK_END, *query_params, options])
-
-    return queryset.annotate(
-        search_headline=headline(_html_escape_sql(f'{ARTICLES}."headline"'), whole),
-        search_deck=headline(_html_escape_sql(f'{ARTICLES}."deck"'), whole),
-        search_snippet=headline(body_html_sql(f'{ARTICLES}."body"'), fragments),
-    )
+    markers = MARK_START + MARK_END
+    texts = (_html_escape_sql("headline"), _html_escape_sql("deck"), body_html_sql("body"))
+    columns = [f"ts_headline({CONFIG}, translate({text}, %s, ''), {query}, %s)" for text in texts]
+    sql = f"SELECT id, {', '.join(columns)} FROM {ARTICLES} WHERE id = ANY(%s)"
+    params = [
+        *(markers, *query_params, whole),
+        *(markers, *query_params, whole),
+        *(markers, *query_params, fragments),
+        list(ids),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}

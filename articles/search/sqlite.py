@@ -21,8 +21,6 @@ re-indexing every article if any was missing.
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
 from articles.models import Article
 from articles.search.query import SearchTerms
@@ -35,7 +33,7 @@ TRIGGERS = ("article_search_insert", "article_search_update", "article_search_de
 # bm25() weights of the columns headline, deck, body_text: a headline match counts most.
 WEIGHTS = (10.0, 4.0, 1.0)
 SNIPPET_TOKENS = 24
-# with_highlights() returns plain texts (PostgreSQL's are HTML-escaped).
+# highlights() returns plain texts (PostgreSQL's are HTML-escaped).
 HIGHLIGHTS_ESCAPED = False
 
 _TEXTS = (
@@ -152,15 +150,22 @@ def candidates(*, terms: SearchTerms, now: datetime, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def with_highlights(queryset: QuerySet[Article], *, terms: SearchTerms) -> QuerySet[Article]:
-    """``queryset`` with ``search_headline``, ``search_deck`` and ``search_snippet``: the texts with markers."""
-    match = f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = {ARTICLES}.id"
-    expression = terms.fts5()
-    return queryset.annotate(
-        search_headline=RawSQL(f"SELECT highlight({TABLE}, 0, %s, %s) {match}", [MARK_START, MARK_END, expression]),
-        search_deck=RawSQL(f"SELECT highlight({TABLE}, 1, %s, %s) {match}", [MARK_START, MARK_END, expression]),
-        search_snippet=RawSQL(
-            f"SELECT snippet({TABLE}, 2, %s, %s, %s, %s) {match}",
-            [MARK_START, MARK_END, "…", SNIPPET_TOKENS, expression],
-        ),
+def highlights(*, terms: SearchTerms, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """For each of ``ids`` (one page): headline, deck and a body snippet with markers around the matches.
+
+    One full-text query for the page; the rowid range keeps FTS5 to the part of
+    the index where the page's articles are (it cannot seek to a list of rowids).
+    """
+    if not ids:
+        return {}
+    listed = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT rowid, highlight({TABLE}, 0, %s, %s), highlight({TABLE}, 1, %s, %s), "
+        f"snippet({TABLE}, 2, %s, %s, %s, %s) FROM {TABLE} "
+        f"WHERE {TABLE} MATCH %s AND rowid BETWEEN %s AND %s AND rowid IN ({listed})"
     )
+    markers = [MARK_START, MARK_END]
+    params = [*markers, *markers, *markers, "…", SNIPPET_TOKENS, terms.fts5(), min(ids), max(ids), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
