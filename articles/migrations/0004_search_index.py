@@ -7,6 +7,8 @@ articles); neither changes Django's model state, so nothing here is seen by
 the stored column replaces it.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 
@@ -31,6 +33,8 @@ def index_install(apps, schema_editor):
 def index_uninstall(apps, schema_editor):
     if backend := _backend(schema_editor):
         backend.index_uninstall(schema_editor.connection)
+    # Back to 0003's state: its expression index again (it creates it on PostgreSQL only).
+    import_module("articles.migrations.0003_article_search_index").index_create(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
