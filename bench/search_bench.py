@@ -7,8 +7,11 @@ by ``DATABASE_URL`` before Django starts):
    ``--pg-url`` (created if missing, migrated, emptied of articles);
 2. ``--articles`` published articles whose headline, deck and body (HTML paragraphs)
    are drawn from a vocabulary of ``--vocabulary`` made-up words with Zipf-distributed
-   frequencies (exponent ``--zipf``), the way a few words are in every story and most
-   are in a handful; inserted with ``bulk_create`` so the search index is written by
+   frequencies (exponent ``--zipf``), the way a few words are in every story; each
+   story also names one or two of ``--names`` proper names (people, places) drawn
+   uniformly, so that, as in real news, some words are in a handful of stories
+   only (a Zipf vocabulary of thousands alone has none below a few hundred at 100,000
+   stories); inserted with ``bulk_create`` so the search index is written by
    the database itself (FTS5 triggers / the generated column), then ``ANALYZE`` (and
    ``VACUUM`` on PostgreSQL, as autovacuum would after a load);
 3. the words to search: the most frequent word (in nearly every story), the word
@@ -81,8 +84,16 @@ def child(args) -> None:
         total += weight
         cumulative.append(total)
 
+    names = [
+        name.capitalize() for name in vocabulary(args.names or max(1, args.articles // 8), rng) if name not in words
+    ]
+
     def text(n: int) -> list[str]:
         return rng.choices(words, cum_weights=cumulative, k=n)
+
+    def with_name(run: list[str]) -> list[str]:
+        run.insert(rng.randrange(len(run) + 1), rng.choice(names))
+        return run
 
     started = time.perf_counter()
     Article.objects.all().delete()
@@ -94,7 +105,10 @@ def child(args) -> None:
         headline = text(rng.randint(5, 9))
         deck = text(rng.randint(12, 20))
         paragraphs = [text(rng.randint(30, 60)) for _ in range(rng.randint(3, 5))]
-        for word in {*headline, *deck, *(w for p in paragraphs for w in p)}:
+        with_name(rng.choice([headline, deck, *paragraphs]))
+        if rng.random() < 0.5:
+            with_name(rng.choice(paragraphs))
+        for word in {w.lower() for w in (*headline, *deck, *(w for p in paragraphs for w in p))}:
             documents[word] = documents.get(word, 0) + 1
         batch.append(
             Article(
@@ -195,6 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=20_000, help="articles in the archive (20000)")
     parser.add_argument("--vocabulary", type=int, default=5_000, help="distinct words (5000)")
+    parser.add_argument("--names", type=int, default=0, help="proper names, 1-2 per story (articles / 8)")
     parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of word frequencies (1.0)")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per word (30)")
     parser.add_argument("--seed", type=int, default=11, help="random seed (11)")

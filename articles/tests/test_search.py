@@ -164,7 +164,9 @@ def test_search_finds_exactly_what_readers_may_see():
         ArticleFactory(headline=f"Zeppelin Story {n}", **kind)
     expected = set(Article.objects.published(now=now).values_list("headline", flat=True))
     assert len(expected) == 3
-    assert set(found("zeppelin", now=now)) == expected
+    results = article_search(query="zeppelin", now=now)
+    assert set(headlines(results)) == expected
+    assert results.count == 3  # the ranked candidates themselves, not only the rows shown
 
 
 # --- Count, pages, limit -----------------------------------------------------------------------
