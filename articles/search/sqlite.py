@@ -150,22 +150,29 @@ def candidates(*, terms: SearchTerms, now: datetime, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def highlights(*, terms: SearchTerms, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """For each of ``ids`` (one page): headline, deck and a body snippet with markers around the matches.
-
-    One full-text query for the page; the rowid range keeps FTS5 to the part of
-    the index where the page's articles are (it cannot seek to a list of rowids).
-    """
-    if not ids:
-        return {}
+def highlight_sql(*, terms: SearchTerms, ids: list[int]) -> tuple[str, list]:
+    """SQL and parameters of ``highlights`` (``ids`` not empty)."""
     listed = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT rowid, highlight({TABLE}, 0, %s, %s), highlight({TABLE}, 1, %s, %s), "
         f"snippet({TABLE}, 2, %s, %s, %s, %s) FROM {TABLE} "
-        f"WHERE {TABLE} MATCH %s AND rowid BETWEEN %s AND %s AND rowid IN ({listed})"
+        f"WHERE {TABLE} MATCH %s AND rowid BETWEEN %s AND %s AND +rowid IN ({listed})"
     )
     markers = [MARK_START, MARK_END]
-    params = [*markers, *markers, *markers, "…", SNIPPET_TOKENS, terms.fts5(), min(ids), max(ids), *ids]
+    return sql, [*markers, *markers, *markers, "…", SNIPPET_TOKENS, terms.fts5(), min(ids), max(ids), *ids]
+
+
+def highlights(*, terms: SearchTerms, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """For each of ``ids`` (one page): headline, deck and a body snippet with markers around the matches.
+
+    One full-text query for the page. FTS5 reads only the rowid range where the
+    page's articles are; the list itself is a filter on that range (the unary ``+``
+    keeps SQLite from handing it to FTS5, which would run the whole MATCH again for
+    each rowid: 120 ms instead of 7 ms for a word in every story at 100,000).
+    """
+    if not ids:
+        return {}
+    sql, params = highlight_sql(terms=terms, ids=ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}

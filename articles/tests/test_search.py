@@ -495,3 +495,19 @@ def test_sqlite_reads_the_fts5_index_in_rowid_order(archive):
         "Council Report 1007 Narwhal",
         "Council Report 2007 Narwhal",
     ]
+
+
+@on_sqlite
+def test_sqlite_highlights_read_one_rowid_range_not_one_match_per_row(archive):
+    from articles.search import sqlite
+
+    ids = list(Article.objects.order_by("-id").values_list("id", flat=True)[:1000:50])  # a page spread over the window
+    sql, params = sqlite.highlight_sql(terms=search_terms_parse("council"), ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(row[-1] for row in cursor.fetchall())
+    # "M" the MATCH, "><" the rowid range; an "=" would be the MATCH run again for each listed rowid.
+    assert "SCAN article_search VIRTUAL TABLE INDEX 0:M" in plan, plan
+    assert "><" in plan, plan
+    assert "=" not in plan, plan
+    assert sorted(sqlite.highlights(terms=search_terms_parse("council"), ids=ids)) == sorted(ids)
