@@ -38,6 +38,6 @@ def index_uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0003_article_search_index")]
+    dependencies = [("articles", "0006_workflow")]
 
     operations = [migrations.RunPython(index_install, index_uninstall, elidable=False)]
