@@ -1,7 +1,7 @@
 """Workflow services: who may edit, submit, review, delete; internal notes; pending changes to live stories.
 
 The rules live here, once; the admin, the importer and commands call these functions
-and never decide on their own. Roles (``articles/migrations/0002_roles.py``, ``0004_workflow.py``):
+and never decide on their own. Roles (``articles/migrations/0002_roles.py``, ``0006_workflow.py``):
 
 * A **reporter** (no ``articles.publish_article``) edits and deletes only the drafts they
   own. Submitting one for review (``article_submit_for_review``) hands it to the desk: an

@@ -194,7 +194,7 @@ def test_a_publish_by_action_meanwhile_also_counts_as_a_newer_revision(editor, o
 
 
 def test_a_reporter_whose_draft_was_published_meanwhile_is_told_and_their_text_is_kept(reporter, editor, politics):
-    article = draft(politics, body="<p>Original.</p>")
+    article = draft(politics, body="<p>Original.</p>", owner=reporter)  # the reporter's own draft
     rita = client_for(reporter)
     form = form_data(rita.get(change_url(article)))
     services.article_publish(article=article, user=editor)

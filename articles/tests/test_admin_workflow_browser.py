@@ -19,10 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _roles():
-    """The groups of 0002_roles with the permissions 0004_workflow adds (the flush removed them)."""
+    """The groups of 0002_roles with the permissions 0006_workflow adds (the flush removed them)."""
     schema_editor = SimpleNamespace(connection=connection)
     importlib.import_module("articles.migrations.0002_roles").roles_create(global_apps, schema_editor)
-    importlib.import_module("articles.migrations.0004_workflow").roles_extend(global_apps, schema_editor)
+    importlib.import_module("articles.migrations.0006_workflow").roles_extend(global_apps, schema_editor)
 
 
 def admin_url(live_server, article=None, action="change") -> str:

@@ -170,6 +170,10 @@ def article_change_form(article, **overrides) -> dict:
         "updates-INITIAL_FORMS": "0",
         "updates-MIN_NUM_FORMS": "0",
         "updates-MAX_NUM_FORMS": "1000",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        "notes-MIN_NUM_FORMS": "0",
+        "notes-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

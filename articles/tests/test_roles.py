@@ -62,7 +62,7 @@ def test_reporter_writes_but_cannot_publish_and_deletes_only_articles():
         assert {f"articles.add_{model}", f"articles.change_{model}", f"articles.view_{model}"} <= perms
     assert {"taggit.add_tag", "taggit.change_tag", "taggit.view_tag"} <= perms
     assert "articles.publish_article" not in perms
-    # Deleting articles is theirs since 0004_workflow, limited by articles.workflow to their own drafts.
+    # Deleting articles is theirs since 0006_workflow, limited by articles.workflow to their own drafts.
     assert {perm for perm in perms if ".delete_" in perm} == {"articles.delete_article"}
     assert {"articles.add_articlenote", "articles.view_articlenote"} <= perms
 
