@@ -3,8 +3,7 @@
 import pickle
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -17,7 +16,7 @@ from articles.fragments import (
     fragment_local_get,
     fragment_local_set,
 )
-from articles.models import Article, ArticleUpdate, Author, Section
+from articles.models import Article, ArticleUpdate, Author, Section, TaggedArticle
 
 
 def article_list_latest(*, section: Section | int | None = None, limit: int = 10) -> list[Article]:
@@ -151,21 +150,34 @@ def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dic
     The lead is the newest story with a photo among the ``lead_candidates``
     newest (a picture-less story still leads when none of them has one, rather
     than an old story with a photo). Each section's latest ``per_section``
-    stories come from one window-function query, the lead left out.
+    stories, the lead left out, come from one query whose cost does not grow
+    with the archive: for every section and every rank ``k`` below
+    ``per_section``, a subquery reads the section's listing index in order
+    and stops at its ``k``-th row; the stories are then fetched by id.
     """
-    candidates = list(Article.objects.published().for_listing().newest_first()[:lead_candidates])
+    now = timezone.now()
+    candidates = list(Article.objects.published(now=now).for_listing().newest_first()[:lead_candidates])
     lead = next((a for a in candidates if a.lead_photo_id), candidates[0] if candidates else None)
     sections: list[dict] = []
     if lead is None:
         return {"lead": None, "sections": sections}
-    ranked = (
-        Article.objects.published()
-        .for_listing()
+    in_section = (
+        Article.objects.published(now=now)
+        .filter(section=OuterRef("pk"))
         .exclude(pk=lead.pk)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("section_id")], order_by=[F("published_at").desc(), F("id").desc()])
-        )
-        .filter(row__lte=per_section)
+        .newest_first()
+        .values("pk")
+    )
+    # A UNION ALL of one id column per rank: portable (SQLite has no LATERAL join) and a single
+    # IN list, which PostgreSQL turns into a semi-join on the primary key.
+    ranks = [
+        Section.objects.order_by().annotate(kth=Subquery(in_section[k : k + 1])).values("kth")
+        for k in range(per_section)
+    ]
+    ids = ranks[0].union(*ranks[1:], all=True) if per_section > 1 else ranks[0]
+    ranked = (
+        Article.objects.for_listing()
+        .filter(pk__in=ids)
         .order_by("section__position", "section__name", "-published_at", "-id")
     )
     for article in ranked:
@@ -176,18 +188,57 @@ def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dic
 
 
 def article_list_in_section(*, section: Section) -> QuerySet[Article]:
-    """Published articles of one section, newest first, listing columns only (lazy, for pagination)."""
+    """Published articles of one section, newest first, listing columns only (lazy, for pagination).
+
+    Read from ``article_section_listing_idx`` in order.
+    """
     return Article.objects.published().for_listing().in_section(section).newest_first()
 
 
-def article_list_for_tag(*, tag) -> QuerySet[Article]:
-    """Published articles carrying one tag, newest first, listing columns only (lazy)."""
-    return Article.objects.published().for_listing().filter(tagged_items__tag=tag).newest_first()
+# A tag or byline with at most this many published stories is listed from its own rows (found by
+# the through table's index, sorted, a bounded cost); a larger one from the listing index in order,
+# probing each story (on average fewer than archive / this many probes per story shown).
+SPARSE_LISTING_MAX = 2000
 
 
-def article_list_by_author(*, author: Author) -> QuerySet[Article]:
-    """Published articles bylined by one author, newest first, listing columns only (lazy)."""
-    return Article.objects.published().for_listing().filter(authors=author).newest_first()
+def article_count_for_tag(*, tag) -> int:
+    """How many published articles carry ``tag``: the tag's rows of the through table, joined by id."""
+    return Article.objects.published().filter(tagged_items__tag=tag).count()
+
+
+def article_count_by_author(*, author: Author) -> int:
+    """How many published articles ``author`` bylined: the author's rows of the byline table, joined by id."""
+    return Article.objects.published().filter(authors=author).count()
+
+
+def article_list_for_tag(*, tag, count: int | None = None) -> QuerySet[Article]:
+    """Published articles carrying one tag, newest first, listing columns only (lazy).
+
+    ``count`` (from ``article_count_for_tag``) picks the plan: a rare tag's
+    stories are fetched by id from the through table; a common tag's by
+    walking the listing index in order with an EXISTS probe of the through
+    table's unique ``(article, tag)`` index per row, stopping once the page is full.
+    """
+    tagged = TaggedArticle.objects.filter(tag=tag)
+    return _listed_through(tagged, article_column="content_object", count=count)
+
+
+def article_list_by_author(*, author: Author, count: int | None = None) -> QuerySet[Article]:
+    """Published articles bylined by one author, newest first, listing columns only (lazy).
+
+    ``count`` (from ``article_count_by_author``) picks the plan as in ``article_list_for_tag``.
+    """
+    bylined = Article.authors.through.objects.filter(author=author)
+    return _listed_through(bylined, article_column="article", count=count)
+
+
+def _listed_through(rows: QuerySet, *, article_column: str, count: int | None) -> QuerySet[Article]:
+    published = Article.objects.published().for_listing()
+    if count is not None and count <= SPARSE_LISTING_MAX:
+        listed = published.filter(pk__in=rows.values(article_column))
+    else:
+        listed = published.filter(Exists(rows.filter(**{article_column: OuterRef("pk")})))
+    return listed.newest_first()
 
 
 # --- The editors' desk ---------------------------------------------------------------------------

@@ -1,20 +1,24 @@
 """Sitemaps for search engines: an index, articles with their pictures, sections, tags, and Google News.
 
-``/sitemap.xml`` is an index of the sitemaps below (Django's sitemap
-framework pages each at 50,000 URLs). The article sitemap carries one
-``image:image`` per lead photo with its caption and title in the image
-namespace. ``/sitemap-news.xml`` lists the last 48 hours of articles, at most
+``/sitemap.xml`` is an index of the sitemaps below. Articles are split by
+calendar month (UTC) into ``/sitemap-articles-YYYY-MM.xml``, each paged at
+``ARTICLE_SITEMAP_LIMIT`` URLs (``?p=2`` onwards, listed in the index), so no
+file comes near the protocol's 50,000 URLs or 50 MB however large the
+archive, and each file is one range of the listing index. Every article
+entry carries one ``image:image`` per lead photo with its caption and title
+in the image namespace. ``/sitemap-news.xml`` lists the last 48 hours of articles, at most
 1,000, in the Google News namespace. Everything starts from
 ``Article.objects.published()``; queries per sitemap are constant.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max, Q
-from django.http import HttpResponse
+from django.db.models import CharField, Count, Max, Q
+from django.db.models.functions import Cast, Substr
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +34,10 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_ARTICLES = 1000
+# URLs per article sitemap file. An entry is at most about 2.5 kB (two URLs, the alt text and a
+# caption cut at IMAGE_CAPTION_MAX), so a full file stays far below the protocol's 50 MB.
+ARTICLE_SITEMAP_LIMIT = 20_000
+IMAGE_CAPTION_MAX = 1000
 
 
 class _JstSitemap(Sitemap):
@@ -69,21 +77,34 @@ class HomeSitemap(_JstSitemap):
         return self._latest
 
 
-class ArticleSitemap(_JstSitemap):
-    """Every published article, newest first, with its lead photo as an image entry."""
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+class ArticleMonthSitemap(_JstSitemap):
+    """The published articles of one calendar month (UTC), newest first, with lead photos as images.
+
+    The month is a range of ``published_at``: the listing index read in order,
+    only this month's rows.
+    """
 
     changefreq = "hourly"
+    limit = ARTICLE_SITEMAP_LIMIT
+
+    def __init__(self, *, year: int, month: int):
+        self.start = _month_start(year, month)
+        self.end = _month_start(year + month // 12, month % 12 + 1)
 
     def items(self):
         return (
             Article.objects.published()
+            .filter(published_at__gte=self.start, published_at__lt=self.end)
             .select_related("lead_photo")
             .only(
                 "id",
                 "slug",
                 "published_at",
                 "modified_at",
-                "last_updated_at",
                 "lead_photo_caption",
                 "lead_photo__id",
                 "lead_photo__image",
@@ -97,15 +118,7 @@ class ArticleSitemap(_JstSitemap):
         )
 
     def lastmod(self, item):
-        # modified_at catches silent edits; published_at wins for articles
-        # edited before their scheduled time.
-        return max(item.published_at, item.modified_at)
-
-    def get_latest_lastmod(self):
-        # Django's default walks every item; one aggregate does it.
-        latest = Article.objects.published().aggregate(pub=Max("published_at"), mod=Max("modified_at"))
-        values = [value for value in latest.values() if value is not None]
-        return max(values) if values else None
+        return article_lastmod(item)
 
     def decorate(self, url, *, base_url):
         article = url["item"]
@@ -115,10 +128,42 @@ class ArticleSitemap(_JstSitemap):
             url["images"].append(
                 {
                     "loc": absolute_url(image.url, base_url=base_url),
-                    "caption": xml_text(article.caption),
+                    "caption": xml_text(article.caption[:IMAGE_CAPTION_MAX]),
                     "title": xml_text(article.lead_photo.alt_text),
                 }
             )
+
+
+def article_lastmod(article: Article) -> datetime:
+    """When the article's own row last changed: ``modified_at`` catches silent edits and updates
+    (which save the article); ``published_at`` wins for stories edited before their scheduled time."""
+    return max(article.published_at, article.modified_at)
+
+
+def article_months(*, now: datetime | None = None) -> list[dict]:
+    """Every month (UTC) with published articles, newest first: ``year``, ``month``, ``count``, ``lastmod``.
+
+    One grouped query over the listing index, which holds ``published_at``
+    and ``modified_at`` (no table rows are read).
+    """
+    # The first seven characters of the stored UTC time ("2026-11"), the same on SQLite (ISO text)
+    # and PostgreSQL (Django's connections run in UTC); cheaper than a time zone aware TruncMonth.
+    month = Substr(Cast("published_at", output_field=CharField()), 1, 7)
+    rows = (
+        Article.objects.published(now=now)
+        .annotate(month=month)
+        .order_by()
+        .values("month")
+        .annotate(count=Count("id"), modified=Max("modified_at"), published=Max("published_at"))
+        .order_by("-month")
+    )
+    months = []
+    for row in rows:
+        year, number = (int(part) for part in row["month"].split("-"))
+        months.append(
+            {"year": year, "month": number, "count": row["count"], "lastmod": max(row["modified"], row["published"])}
+        )
+    return months
 
 
 class SectionSitemap(_JstSitemap):
@@ -185,7 +230,7 @@ class NewsSitemap(_JstSitemap):
         )
 
     def lastmod(self, item):
-        return max(item.published_at, item.modified_at)
+        return article_lastmod(item)
 
     def decorate(self, url, *, base_url):
         article = url["item"]
@@ -195,14 +240,17 @@ class NewsSitemap(_JstSitemap):
 
 SITEMAPS = {
     "home": HomeSitemap,
-    "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
 }
 
 
 def sitemap_index(request):
-    """``/sitemap.xml``: the index of the sitemaps in ``SITEMAPS``."""
+    """``/sitemap.xml``: the sitemaps in ``SITEMAPS``, then one per month of articles, newest first.
+
+    A month's lastmod is the newest change among its articles; its further
+    pages (over ``ARTICLE_SITEMAP_LIMIT`` articles) are listed as ``?p=``.
+    """
     response = sitemap_views.index(
         request,
         SITEMAPS,
@@ -210,9 +258,37 @@ def sitemap_index(request):
         sitemap_url_name="syndication:sitemap_section",
     )
     # Same W3C datetime as the entries (Tokyo time, to the second).
-    response.context_data["sitemaps"] = [
+    entries = [
         {"location": item.location, "lastmod_iso": iso_jst(item.last_mod)} for item in response.context_data["sitemaps"]
     ]
+    for month in article_months():
+        path = reverse(
+            "syndication:sitemap_month", kwargs={"year": f"{month['year']:04d}", "month": f"{month['month']:02d}"}
+        )
+        location = request.build_absolute_uri(path)
+        pages = max(1, -(-month["count"] // ARTICLE_SITEMAP_LIMIT))
+        for page in range(1, pages + 1):
+            entries.append(
+                {
+                    "location": location if page == 1 else f"{location}?p={page}",
+                    "lastmod_iso": iso_jst(month["lastmod"]),
+                }
+            )
+    response.context_data["sitemaps"] = entries
+    return response
+
+
+def sitemap_month(request, year: str, month: str):
+    """``/sitemap-articles-YYYY-MM.xml`` (``?p=2`` for further pages); a month without articles is 404."""
+    year_number, month_number = int(year), int(month)
+    if not (1 <= year_number <= 9998 and 1 <= month_number <= 12):
+        raise Http404("No such month")
+    sitemap = ArticleMonthSitemap(year=year_number, month=month_number)
+    response = sitemap_views.sitemap(
+        request, {"articles": sitemap}, section="articles", template_name="articles/feeds/sitemap.xml"
+    )
+    if not response.context_data["urlset"]:
+        raise Http404("No articles that month")
     return response
 
 

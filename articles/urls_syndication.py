@@ -17,6 +17,9 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     # Before the generic pattern, which would otherwise take "news" as a section.
     path("sitemap-news.xml", sitemaps.sitemap_news, name="sitemap_news"),
+    re_path(
+        r"^sitemap-articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$", sitemaps.sitemap_month, name="sitemap_month"
+    ),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
 ]

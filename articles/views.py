@@ -16,6 +16,8 @@ from taggit.models import Tag
 from articles.models import Article, ArticleUpdate, Author, Section
 from articles.search import SEARCH_MAX_LENGTH, article_search
 from articles.selectors import (
+    article_count_by_author,
+    article_count_for_tag,
     article_for_page,
     article_front_page,
     article_list_by_author,
@@ -30,11 +32,31 @@ PAGE_SIZE = 20
 MAX_ID = 2**63 - 1
 
 
-def _page_or_404(request: HttpRequest, queryset: QuerySet, *, per_page: int = PAGE_SIZE) -> Page:
-    """One page of ``queryset`` for ``?page=``; anything but an existing page number is a 404."""
+class CountedPaginator(Paginator):
+    """A paginator told its count, for lists whose count is cheaper as another query."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
+def _page_or_404(
+    request: HttpRequest, queryset: QuerySet, *, per_page: int = PAGE_SIZE, count: int | None = None
+) -> Page:
+    """One page of ``queryset`` for ``?page=``; anything but an existing page number is a 404.
+
+    The page is an OFFSET into an index read in order (the listing indexes),
+    so a deep page reads the rows before it from the index, never a sort of
+    the whole list; pages past the last one are 404.
+    """
     number = request.GET.get("page") or 1
+    paginator = Paginator(queryset, per_page) if count is None else CountedPaginator(queryset, per_page, count=count)
     try:
-        page = Paginator(queryset, per_page).page(number)
+        page = paginator.page(number)
     except InvalidPage as exc:
         raise Http404("No such page") from exc
     # Evaluate here so the template never runs a query of its own.
@@ -98,7 +120,8 @@ def section_detail(request, slug):
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    page = _page_or_404(request, article_list_for_tag(tag=tag))
+    count = article_count_for_tag(tag=tag)
+    page = _page_or_404(request, article_list_for_tag(tag=tag, count=count), count=count)
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
         raise Http404("No published articles with this tag")
@@ -107,7 +130,8 @@ def tag_detail(request, slug):
 
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
-    page = _page_or_404(request, article_list_by_author(author=author))
+    count = article_count_by_author(author=author)
+    page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
     return render(request, "articles/author.html", {"author": author, "page": page})
 
 

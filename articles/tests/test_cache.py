@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,7 +92,14 @@ def _reader_urls(article):
         reverse("syndication:tag_feed", args=[tag.slug]),
         reverse("syndication:sitemap"),
         reverse("syndication:sitemap_news"),
-        reverse("syndication:sitemap_section", args=["articles"]),
+        reverse("syndication:sitemap_section", args=["tags"]),
+        reverse(
+            "syndication:sitemap_month",
+            kwargs={
+                "year": f"{article.published_at.astimezone(UTC):%Y}",
+                "month": f"{article.published_at.astimezone(UTC):%m}",
+            },
+        ),
         reverse("syndication:robots"),
         reverse("articles:search") + "?q=ferry",
         reverse("rankings:ranking"),

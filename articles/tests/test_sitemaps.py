@@ -2,12 +2,13 @@
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from articles import sitemaps
 from articles.models import Article
 from articles.sitemaps import IMAGE_NS, NEWS_MAX_ARTICLES, NEWS_NS, SITEMAP_NS
 from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, PhotoFactory, SectionFactory
@@ -28,6 +29,15 @@ def locs(root):
     return [el.text for el in root.findall("sm:url/sm:loc", NS)]
 
 
+def month_url(when) -> str:
+    return f"/sitemap-articles-{when.astimezone(UTC):%Y-%m}.xml"
+
+
+def article_sitemap(client, when=None):
+    """The month sitemap holding ``when`` (default: now, when the factories' articles appeared)."""
+    return get_xml(client, month_url(when or timezone.now() - timedelta(hours=1)))
+
+
 def hidden_articles(section):
     future = timezone.now() + timedelta(hours=3)
     return {
@@ -44,9 +54,9 @@ def test_index_lists_every_sitemap_with_absolute_urls(client):
     listed = [el.text for el in root.findall("sm:sitemap/sm:loc", NS)]
     assert listed == [
         "http://testserver/sitemap-home.xml",
-        "http://testserver/sitemap-articles.xml",
         "http://testserver/sitemap-sections.xml",
         "http://testserver/sitemap-tags.xml",
+        f"http://testserver{month_url(timezone.now() - timedelta(hours=1))}",
     ]
     lastmods = [el.text for el in root.findall("sm:sitemap/sm:lastmod", NS)]
     assert len(lastmods) == 4
@@ -63,7 +73,7 @@ def test_article_sitemap_has_images_with_real_captions(client):
     second = ArticleFactory(lead_photo=with_override, lead_photo_caption="This story's caption.")
     bare = ArticleFactory(lead_photo=None)
 
-    response, root = get_xml(client, "/sitemap-articles.xml")
+    response, root = article_sitemap(client)
 
     assert root.tag == f"{{{SITEMAP_NS}}}urlset"
     assert b'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"' in response.content
@@ -86,7 +96,7 @@ def test_article_lastmod_follows_edits_in_tokyo_time(client):
     article = ArticleFactory(published_at=published)
     ArticleUpdateFactory(article=article)  # saves the article's denormalised fields via update()
     article.refresh_from_db()
-    _, root = get_xml(client, "/sitemap-articles.xml")
+    _, root = article_sitemap(client, published)
     lastmod = root.find("sm:url/sm:lastmod", NS).text
     assert lastmod.endswith("+09:00")
     expected = timezone.localtime(max(article.published_at, article.modified_at)).isoformat(timespec="seconds")
@@ -100,7 +110,7 @@ def test_hidden_articles_never_appear_in_any_sitemap(client, hidden):
     article = hidden_articles(section)[hidden]
     article.tags.add("secret")
 
-    _, root = get_xml(client, "/sitemap-articles.xml")
+    _, root = article_sitemap(client)
     assert locs(root) == [f"http://testserver{visible.get_absolute_url()}"]
     _, root = get_xml(client, "/sitemap-news.xml")
     assert locs(root) == [f"http://testserver{visible.get_absolute_url()}"]
@@ -170,7 +180,7 @@ def test_news_sitemap_caps_at_one_thousand_newest(client):
 def test_hostile_and_control_characters_stay_well_formed(client):
     photo = PhotoFactory(caption="<script>alert(1)</script>\x0b & more", alt_text="a\x02b")
     ArticleFactory(headline="</script><script>alert(1)</script>\x1f", lead_photo=photo)
-    response, root = get_xml(client, "/sitemap-articles.xml")
+    response, root = article_sitemap(client)
     assert b"<script>" not in response.content
     assert root.find("sm:url/image:image/image:caption", NS).text == "<script>alert(1)</script> & more"
     response, root = get_xml(client, "/sitemap-news.xml")
@@ -178,10 +188,27 @@ def test_hostile_and_control_characters_stay_well_formed(client):
     assert root.find("sm:url/news:news/news:title", NS).text == "</script><script>alert(1)</script>"
 
 
-@pytest.mark.parametrize("url", ["/sitemap-nope.xml", "/sitemap-articles.xml?p=2", "/sitemap-articles.xml?p=x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-nope.xml",
+        # The single sitemap of every article is gone: months replace it.
+        "/sitemap-articles.xml",
+        "{month}?p=2",
+        "{month}?p=x",
+        "{month}?p=0",
+        "/sitemap-articles-2026-13.xml",
+        "/sitemap-articles-2026-00.xml",
+        "/sitemap-articles-0000-01.xml",
+        "/sitemap-articles-9999-12.xml",
+        # A month without a published article.
+        "/sitemap-articles-1999-01.xml",
+        "/sitemap-articles-26-1.xml",
+    ],
+)
 def test_unknown_sitemap_or_page_is_404(client, url):
     ArticleFactory()
-    assert client.get(url).status_code == 404
+    assert client.get(url.format(month=month_url(timezone.now() - timedelta(hours=1)))).status_code == 404
 
 
 def test_robots_txt_names_both_sitemaps(client, settings):
@@ -200,10 +227,11 @@ def test_robots_txt_names_both_sitemaps(client, settings):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # Per sitemap: its newest date (one aggregate) and its page count.
-        ("/sitemap.xml", 7),
+        # Per sitemap: its newest date (one aggregate) and its page count (none for the home
+        # sitemap, a list); then one grouped query for every month's count and lastmod.
+        ("/sitemap.xml", 6),
         # The page count, then the page.
-        ("/sitemap-articles.xml", 2),
+        ("{month}", 2),
         ("/sitemap-sections.xml", 2),
         ("/sitemap-tags.xml", 2),
         ("/sitemap-news.xml", 1),
@@ -218,6 +246,7 @@ def test_queries_do_not_grow(client, django_assert_num_queries, settings, url, q
             n = Article.objects.count()
             ArticleFactory(section=SectionFactory(), lead_photo=photo, tags=[f"a{n}", f"b{n}", "common"])
 
+    url = url.format(month=month_url(timezone.now() - timedelta(hours=1)))
     add(1)
     with django_assert_num_queries(queries):
         _, root = get_xml(client, url)
@@ -228,9 +257,75 @@ def test_queries_do_not_grow(client, django_assert_num_queries, settings, url, q
     assert url == "/sitemap.xml" or len(root) > one
 
 
-@pytest.mark.parametrize(
-    "url", ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-articles.xml", "/sitemap-tags.xml", "/sitemap-news.xml"]
-)
+@pytest.mark.parametrize("url", ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-tags.xml", "/sitemap-news.xml"])
 def test_an_empty_site_still_answers(client, url):
     _, root = get_xml(client, url)
     assert root.tag.startswith(f"{{{SITEMAP_NS}}}")
+
+
+def test_an_empty_site_lists_no_month(client):
+    _, root = get_xml(client, "/sitemap.xml")
+    listed = [el.text for el in root.findall("sm:sitemap/sm:loc", NS)]
+    assert not [url for url in listed if "sitemap-articles" in url]
+
+
+def test_index_lists_one_sitemap_per_month_with_its_newest_change(client):
+    section = SectionFactory()
+    october = ArticleFactory(section=section, published_at=datetime(2026, 10, 31, 23, 0, tzinfo=UTC))
+    early = ArticleFactory(section=section, published_at=datetime(2026, 11, 1, 0, 30, tzinfo=UTC))
+    late = ArticleFactory(section=section, published_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    ArticleFactory(section=section, status=Article.Status.DRAFT, published_at=None)
+    # Edited later than its newer sibling: the month's lastmod is the newest change, not publication.
+    edited = datetime(2026, 11, 25, 1, 2, 3, tzinfo=UTC)
+    Article.objects.filter(pk=early.pk).update(modified_at=edited)
+    Article.objects.filter(pk=late.pk).update(modified_at=late.published_at)
+    Article.objects.filter(pk=october.pk).update(modified_at=october.published_at)
+
+    _, root = get_xml(client, "/sitemap.xml")
+    months = {
+        el.find("sm:loc", NS).text: el.find("sm:lastmod", NS).text
+        for el in root.findall("sm:sitemap", NS)
+        if "sitemap-articles" in el.find("sm:loc", NS).text
+    }
+    assert months == {
+        "http://testserver/sitemap-articles-2026-11.xml": "2026-11-25T10:02:03+09:00",
+        "http://testserver/sitemap-articles-2026-10.xml": "2026-11-01T08:00:00+09:00",
+    }
+    _, root = get_xml(client, "/sitemap-articles-2026-11.xml")
+    assert locs(root) == [f"http://testserver{a.get_absolute_url()}" for a in (late, early)]
+    assert [el.text for el in root.findall("sm:url/sm:lastmod", NS)] == [
+        "2026-11-20T18:00:00+09:00",
+        "2026-11-25T10:02:03+09:00",
+    ]
+    _, root = get_xml(client, "/sitemap-articles-2026-10.xml")
+    assert locs(root) == [f"http://testserver{october.get_absolute_url()}"]
+
+
+def test_a_month_over_the_limit_pages_and_the_index_lists_every_page(client, monkeypatch):
+    monkeypatch.setattr(sitemaps, "ARTICLE_SITEMAP_LIMIT", 2)
+    monkeypatch.setattr(sitemaps.ArticleMonthSitemap, "limit", 2)
+    section = SectionFactory()
+    stories = [
+        ArticleFactory(section=section, published_at=datetime(2026, 11, day, tzinfo=UTC)) for day in (1, 2, 3, 4, 5)
+    ]
+    _, root = get_xml(client, "/sitemap.xml")
+    listed = [el.text for el in root.findall("sm:sitemap/sm:loc", NS) if "sitemap-articles" in el.text]
+    base = "http://testserver/sitemap-articles-2026-11.xml"
+    assert listed == [base, f"{base}?p=2", f"{base}?p=3"]
+    seen = []
+    for url in listed:
+        _, root = get_xml(client, url.removeprefix("http://testserver"))
+        assert len(root.findall("sm:url", NS)) <= 2
+        seen += locs(root)
+    assert seen == [f"http://testserver{a.get_absolute_url()}" for a in reversed(stories)]
+    assert client.get("/sitemap-articles-2026-11.xml?p=4").status_code == 404
+
+
+def test_month_sitemaps_are_stored_by_the_page_cache(client, settings):
+    settings.PAGE_CACHE_ENABLED = True
+    ArticleFactory(published_at=datetime(2026, 11, 3, tzinfo=UTC))
+    first = client.get("/sitemap-articles-2026-11.xml")
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"]
+    assert "s-maxage" in first["Cache-Control"]
+    assert client.get("/sitemap-articles-2026-11.xml")["X-Cache"] == "hit"
