@@ -22,6 +22,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.models import Article, Author, Section
+from articles.selectors import article_tag_rows_capped, article_tagged
 from articles.structured_data import absolute_url, article_modified_at, base_url_for, photo_image, xml_text
 from newsroom.dates import datetime_in_tokyo
 
@@ -274,7 +275,7 @@ class TagRssFeed(ArticleFeed):
         return f"The latest news tagged “{obj.name}” from {settings.SITE_NAME}."
 
     def articles(self, obj):
-        return Article.objects.published().filter(tagged_items__tag=obj)
+        return Article.objects.published().filter(article_tagged(tag=obj, count=article_tag_rows_capped(tag=obj)))
 
 
 class TagAtomFeed(AtomMixin, TagRssFeed):

@@ -211,34 +211,48 @@ def article_count_by_author(*, author: Author) -> int:
     return Article.objects.published().filter(authors=author).count()
 
 
+def article_tagged(*, tag, count: int | None = None) -> Q | Exists:
+    """The filter "carries ``tag``", shaped for the plan that suits the tag's size.
+
+    ``count`` (how many published stories carry it, or an upper bound) picks
+    it: a rare tag's stories are fetched by id from the through table (its
+    ``(tag, article)`` index); a common tag's by walking the listing index in
+    order with an EXISTS probe of the through table's unique ``(article, tag)``
+    index per row, stopping once the page is full. ``None`` means common.
+    """
+    return _through_condition(TaggedArticle.objects.filter(tag=tag), article_column="content_object", count=count)
+
+
+def article_tag_rows_capped(*, tag) -> int:
+    """The tag's rows in the through table, counted from its index up to ``SPARSE_LISTING_MAX + 1`` only.
+
+    Enough to pick a plan where no count is shown (feeds).
+    """
+    return TaggedArticle.objects.filter(tag=tag).order_by().values("pk")[: SPARSE_LISTING_MAX + 1].count()
+
+
 def article_list_for_tag(*, tag, count: int | None = None) -> QuerySet[Article]:
     """Published articles carrying one tag, newest first, listing columns only (lazy).
 
-    ``count`` (from ``article_count_for_tag``) picks the plan: a rare tag's
-    stories are fetched by id from the through table; a common tag's by
-    walking the listing index in order with an EXISTS probe of the through
-    table's unique ``(article, tag)`` index per row, stopping once the page is full.
+    ``count`` comes from ``article_count_for_tag`` and picks the plan (``article_tagged``).
     """
-    tagged = TaggedArticle.objects.filter(tag=tag)
-    return _listed_through(tagged, article_column="content_object", count=count)
+    return Article.objects.published().for_listing().filter(article_tagged(tag=tag, count=count)).newest_first()
 
 
 def article_list_by_author(*, author: Author, count: int | None = None) -> QuerySet[Article]:
     """Published articles bylined by one author, newest first, listing columns only (lazy).
 
-    ``count`` (from ``article_count_by_author``) picks the plan as in ``article_list_for_tag``.
+    ``count`` (from ``article_count_by_author``) picks the plan as in ``article_tagged``.
     """
     bylined = Article.authors.through.objects.filter(author=author)
-    return _listed_through(bylined, article_column="article", count=count)
+    condition = _through_condition(bylined, article_column="article", count=count)
+    return Article.objects.published().for_listing().filter(condition).newest_first()
 
 
-def _listed_through(rows: QuerySet, *, article_column: str, count: int | None) -> QuerySet[Article]:
-    published = Article.objects.published().for_listing()
+def _through_condition(rows: QuerySet, *, article_column: str, count: int | None) -> Q | Exists:
     if count is not None and count <= SPARSE_LISTING_MAX:
-        listed = published.filter(pk__in=rows.values(article_column))
-    else:
-        listed = published.filter(Exists(rows.filter(**{article_column: OuterRef("pk")})))
-    return listed.newest_first()
+        return Q(pk__in=rows.values(article_column))
+    return Exists(rows.filter(**{article_column: OuterRef("pk")}))
 
 
 # --- The editors' desk ---------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from taggit.models import Tag
 
+from articles import selectors
 from articles.models import Article, ArticleUpdate
 from articles.selectors import (
     article_for_page,
@@ -122,3 +124,29 @@ def test_nav_lists_every_section_in_position_order():
     SectionFactory(name="Alpha", slug="alpha", position=2)
     SectionFactory(name="Beta", slug="beta", position=1)
     assert [s.slug for s in section_list_for_nav()] == ["beta", "zeta", "alpha"]
+
+
+@pytest.mark.parametrize("sparse_max", [0, 1000])
+def test_tag_and_author_lists_are_the_same_whichever_plan_their_size_picks(monkeypatch, sparse_max):
+    """A rare list is read by id from its through table, a common one by walking the listing index."""
+    monkeypatch.setattr(selectors, "SPARSE_LISTING_MAX", sparse_max)
+    author = AuthorFactory()
+    now = timezone.now()
+    shown = [
+        ArticleFactory(published_at=now - timedelta(hours=hours), tags=["ferry"], authors=[author])
+        for hours in (5, 1, 3)
+    ]
+    ArticleFactory(status=Article.Status.DRAFT, published_at=None, tags=["ferry"], authors=[author])
+    ArticleFactory(
+        status=Article.Status.SCHEDULED, published_at=now + timedelta(hours=1), tags=["ferry"], authors=[author]
+    )
+    ArticleFactory(published_at=now - timedelta(hours=2), tags=["other"], authors=[AuthorFactory()])
+    tag = Tag.objects.get(slug="ferry")
+    expected = [shown[1].pk, shown[2].pk, shown[0].pk]
+
+    count = selectors.article_count_for_tag(tag=tag)
+    assert count == 3
+    assert [a.pk for a in selectors.article_list_for_tag(tag=tag, count=count)] == expected
+    count = selectors.article_count_by_author(author=author)
+    assert count == 3
+    assert [a.pk for a in selectors.article_list_by_author(author=author, count=count)] == expected

@@ -1,0 +1,147 @@
+"""The main listings read their index in order, on SQLite and PostgreSQL alike (``EXPLAIN``).
+
+Each page is requested for real and the statement that lists its articles is
+explained as captured. SQLite: ``EXPLAIN QUERY PLAN`` must name the index
+and build no temporary B-tree for ``ORDER BY``. PostgreSQL: a few thousand
+rows and ``ANALYZE`` (the planner then has real statistics, nothing is
+switched off), and the plan must be an index scan of that index with no
+``Sort`` node.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.models import Article, Author, Section, TaggedArticle
+from articles.selectors import SPARSE_LISTING_MAX
+
+pytestmark = pytest.mark.django_db
+
+ARTICLES = 3000
+
+
+@pytest.fixture
+def archive(settings):
+    """ARTICLES stories over about four years in twelve sections; a tag and an author on most of them."""
+    settings.PAGE_CACHE_ENABLED = False
+    sections = Section.objects.bulk_create(
+        Section(name=f"Section {i}", slug=f"section-{i}", position=i) for i in range(12)
+    )
+    common, rare = Tag.objects.bulk_create([Tag(name="common", slug="common"), Tag(name="rare", slug="rare")])
+    author = Author.objects.create(name="Prolific", slug="prolific")
+    newest = timezone.now() - timedelta(minutes=10)
+    statuses = ["published"] * 8 + ["draft", "withdrawn"]
+    articles = Article.objects.bulk_create(
+        Article(
+            headline=f"Story {i}",
+            slug=f"story-{i}",
+            section=sections[i % 12],
+            status=statuses[i % 10],
+            published_at=None if statuses[i % 10] == "draft" else newest - timedelta(hours=12 * i),
+        )
+        for i in range(ARTICLES)
+    )
+    TaggedArticle.objects.bulk_create(
+        [TaggedArticle(content_object=a, tag=common) for n, a in enumerate(articles) if n % 8]
+        + [TaggedArticle(content_object=a, tag=rare) for a in articles[::300]]
+    )
+    Article.authors.through.objects.bulk_create(
+        Article.authors.through(article=a, author=author) for n, a in enumerate(articles) if n % 7
+    )
+    assert Article.objects.published().filter(tagged_items__tag=common).count() > SPARSE_LISTING_MAX
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"newest": newest, "oldest": newest - timedelta(hours=12 * ARTICLES)}
+
+
+def listing_statements(client, url: str) -> list[str]:
+    """The SQL of every statement ``url`` ran that lists articles newest first."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"articles_article"."published_at" DESC' in q["sql"]
+    ]
+
+
+def plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return "\n".join(row[-1] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def assert_reads_in_order(sql: str, index: str) -> None:
+    text = plan(sql)
+    if connection.vendor == "sqlite":
+        assert f"USING INDEX {index} " in text or f"USING COVERING INDEX {index} " in text, text
+        assert "USE TEMP B-TREE FOR ORDER BY" not in text, text
+    else:
+        assert f"Index Scan using {index} " in text or f"Index Only Scan using {index} " in text, text
+        assert "Sort" not in text, text
+
+
+def month_url(when: datetime) -> str:
+    return f"/sitemap-articles-{when.astimezone(UTC):%Y-%m}.xml"
+
+
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("/", "article_listing_idx"),
+        ("/section/section-1/", "article_section_listing_idx"),
+        # A later page is an OFFSET into the same ordered read.
+        ("/section/section-1/?page=2", "article_section_listing_idx"),
+        ("/tag/common/", "article_listing_idx"),
+        ("/author/prolific/", "article_listing_idx"),
+        ("/feed/", "article_listing_idx"),
+        ("/section/section-2/feed/", "article_section_listing_idx"),
+        ("/tag/common/feed/", "article_listing_idx"),
+        ("/sitemap-news.xml", "article_listing_idx"),
+    ],
+)
+def test_listing_reads_its_index_in_order(client, archive, url, index):
+    statements = listing_statements(client, url)
+    assert statements, url
+    # The home page's first listing is the latest stories (its sections are the next test).
+    assert_reads_in_order(statements[0], index)
+
+
+def test_a_month_sitemap_reads_its_range_of_the_index(client, archive):
+    (sql,) = listing_statements(client, month_url(archive["oldest"] + timedelta(days=400)))
+    assert_reads_in_order(sql, "article_listing_idx")
+
+
+def test_the_front_page_sections_probe_the_section_index(client, archive):
+    _, sections = listing_statements(client, "/")[:2]
+    text = plan(sections)
+    # A handful of rows per section are sorted for display; the archive itself never is.
+    if connection.vendor == "sqlite":
+        assert "USING INDEX article_section_listing_idx (section_id=? AND published_at<?)" in text, text
+        assert "SCAN articles_article" not in text, text
+    else:
+        assert "using article_section_listing_idx" in text, text
+        assert "Seq Scan on articles_article" not in text, text
+
+
+def test_a_rare_tag_is_read_from_its_own_rows(client, archive):
+    (sql,) = listing_statements(client, "/tag/rare/")
+    text = plan(sql)
+    if connection.vendor == "sqlite":
+        assert "USING COVERING INDEX taggedarticle_tag_article_idx (tag_id=?)" in text, text
+        assert "SCAN articles_article" not in text, text
+    else:
+        # Either index led by tag_id will do (the FK's own or taggedarticle_tag_article_idx).
+        assert re.search(r"Index (Only )?Scan using \w+ on articles_taggedarticle", text), text
+        assert "Index Cond: (tag_id = " in text, text
+        assert "Seq Scan on articles_article" not in text, text
