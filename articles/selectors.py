@@ -201,14 +201,21 @@ def article_list_in_section(*, section: Section) -> QuerySet[Article]:
 SPARSE_LISTING_MAX = 2000
 
 
-def article_count_for_tag(*, tag) -> int:
-    """How many published articles carry ``tag``: the tag's rows of the through table, joined by id."""
-    return Article.objects.published().filter(tagged_items__tag=tag).count()
+def article_count_for_tag(*, tag, at_most: int | None = None) -> int:
+    """How many published articles carry ``tag`` (counting stops at ``at_most``): the tag's rows
+    of the through table, joined by id."""
+    return _count_at_most(Article.objects.published().filter(tagged_items__tag=tag), at_most)
 
 
-def article_count_by_author(*, author: Author) -> int:
-    """How many published articles ``author`` bylined: the author's rows of the byline table, joined by id."""
-    return Article.objects.published().filter(authors=author).count()
+def article_count_by_author(*, author: Author, at_most: int | None = None) -> int:
+    """How many published articles ``author`` bylined (counting stops at ``at_most``): the author's
+    rows of the byline table, joined by id."""
+    return _count_at_most(Article.objects.published().filter(authors=author), at_most)
+
+
+def _count_at_most(queryset: QuerySet, at_most: int | None) -> int:
+    queryset = queryset.order_by()
+    return queryset.count() if at_most is None else queryset[:at_most].count()
 
 
 def article_tagged(*, tag, count: int | None = None) -> Q | Exists:

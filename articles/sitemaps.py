@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import CharField, Count, Max, Q
-from django.db.models.functions import Cast, Substr
+from django.db import connection
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Subquery
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, Section, TaggedArticle
 from articles.structured_data import absolute_url, iso_jst, photo_image, xml_text
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -146,9 +147,12 @@ def article_months(*, now: datetime | None = None) -> list[dict]:
     One grouped query over the listing index, which holds ``published_at``
     and ``modified_at`` (no table rows are read).
     """
-    # The first seven characters of the stored UTC time ("2026-11"), the same on SQLite (ISO text)
-    # and PostgreSQL (Django's connections run in UTC); cheaper than a time zone aware TruncMonth.
-    month = Substr(Cast("published_at", output_field=CharField()), 1, 7)
+    if connection.vendor == "sqlite":
+        # The first seven characters of the stored UTC text ("2026-11"): TruncMonth would call
+        # a Python function per row.
+        month = Substr(Cast("published_at", output_field=CharField()), 1, 7)
+    else:
+        month = TruncMonth("published_at", tzinfo=UTC)
     rows = (
         Article.objects.published(now=now)
         .annotate(month=month)
@@ -159,11 +163,19 @@ def article_months(*, now: datetime | None = None) -> list[dict]:
     )
     months = []
     for row in rows:
-        year, number = (int(part) for part in row["month"].split("-"))
+        if isinstance(row["month"], str):
+            year, number = (int(part) for part in row["month"].split("-"))
+        else:
+            year, number = row["month"].year, row["month"].month
         months.append(
             {"year": year, "month": number, "count": row["count"], "lastmod": max(row["modified"], row["published"])}
         )
     return months
+
+
+def _newest(articles) -> Subquery:
+    """The newest ``published_at`` of ``articles`` (a correlated subquery): one ordered index probe."""
+    return Subquery(articles.order_by("-published_at", "-id").values("published_at")[:1])
 
 
 class SectionSitemap(_JstSitemap):
@@ -172,12 +184,9 @@ class SectionSitemap(_JstSitemap):
     changefreq = "hourly"
 
     def items(self):
-        published = Article.objects.published().values("pk")
-        # The filter inside Max keeps empty sections (their pages exist) while
-        # only published articles set the date.
-        return Section.objects.annotate(
-            latest=Max("articles__published_at", filter=Q(articles__in=published))
-        ).order_by("position", "name")
+        # Per section, the first entry of its listing index; empty sections keep their page (None).
+        newest = _newest(Article.objects.published().filter(section=OuterRef("pk")))
+        return Section.objects.annotate(latest=newest).order_by("position", "name")
 
     def lastmod(self, item):
         return item.latest
@@ -193,11 +202,13 @@ class TagSitemap(_JstSitemap):
     changefreq = "daily"
 
     def items(self):
-        published = Article.objects.published().values("pk")
+        published = Article.objects.published()
+        # EXISTS stops at a tag's first visible story, so counting the list (the index does) reads a
+        # few rows per tag, not every tagging; the newest date is worked out for the page's tags only.
         return (
-            Tag.objects.filter(articles_taggedarticle_items__content_object__in=published)
+            Tag.objects.filter(Exists(published.filter(tagged_items__tag=OuterRef("pk"))))
             .exclude(slug="")  # no tag page to link to
-            .annotate(latest=Max("articles_taggedarticle_items__content_object__published_at"))
+            .annotate(latest=_newest(published.filter(tagged_items__tag=OuterRef("pk"))))
             .order_by("name", "pk")
         )
 
@@ -208,10 +219,14 @@ class TagSitemap(_JstSitemap):
         return item.latest
 
     def get_latest_lastmod(self):
+        # The listing index in order, until the first story with any tag.
+        tagged = TaggedArticle.objects.filter(content_object=OuterRef("pk"))
         return (
             Article.objects.published()
-            .filter(tagged_items__isnull=False)
-            .aggregate(latest=Max("published_at"))["latest"]
+            .filter(Exists(tagged))
+            .newest_first()
+            .values_list("published_at", flat=True)
+            .first()
         )
 
 

@@ -28,6 +28,10 @@ from articles.selectors import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
+# Lists page this deep at most: counting and OFFSET then cost the same in a 1,000,000-story archive
+# as in a 10,000-story one. Older stories stay reachable through the month sitemaps and search.
+MAX_PAGES = 250
+MAX_LISTED = PAGE_SIZE * MAX_PAGES
 # Primary keys are 64-bit; a larger id in a URL would overflow the database driver instead of missing.
 MAX_ID = 2**63 - 1
 
@@ -51,10 +55,13 @@ def _page_or_404(
 
     The page is an OFFSET into an index read in order (the listing indexes),
     so a deep page reads the rows before it from the index, never a sort of
-    the whole list; pages past the last one are 404.
+    the whole list. The count stops at ``MAX_PAGES`` pages (``count``, if
+    given, must be capped the same way); pages past the last are 404.
     """
     number = request.GET.get("page") or 1
-    paginator = Paginator(queryset, per_page) if count is None else CountedPaginator(queryset, per_page, count=count)
+    if count is None:
+        count = queryset.order_by()[: per_page * MAX_PAGES].count()
+    paginator = CountedPaginator(queryset, per_page, count=count)
     try:
         page = paginator.page(number)
     except InvalidPage as exc:
@@ -120,7 +127,7 @@ def section_detail(request, slug):
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    count = article_count_for_tag(tag=tag)
+    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED)
     page = _page_or_404(request, article_list_for_tag(tag=tag, count=count), count=count)
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
@@ -130,7 +137,7 @@ def tag_detail(request, slug):
 
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
-    count = article_count_by_author(author=author)
+    count = article_count_by_author(author=author, at_most=MAX_LISTED)
     page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
     return render(request, "articles/author.html", {"author": author, "page": page})
 

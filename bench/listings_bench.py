@@ -141,7 +141,9 @@ def build(args) -> None:
 
     Article.objects.filter(published_at__isnull=False).update(modified_at=F("published_at") + timedelta(hours=2))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum would have done by now: statistics, and on PostgreSQL the visibility map
+        # that lets index-only scans skip the table.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(f"built {args.articles:,} articles in {time.perf_counter() - started:.1f} s", flush=True)
 
 

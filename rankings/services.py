@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from articles.cache import page_cache_invalidate
@@ -72,15 +73,18 @@ def _window_ranked(*, window: str, hours: int, now: datetime) -> list[_Candidate
         daily = PageViewDaily.objects.filter(day__gte=since.date()).order_by().values("article_id", "views")
         counts = counts.union(daily, all=True)
     counts_sql, counts_params = counts.query.sql_with_params()
-    rankable_sql, rankable_params = rankable.order_by().values("pk").query.sql_with_params()
     qn = connection.ops.quote_name
     a, article_id, views = qn(Article._meta.db_table), qn("article_id"), qn("views")
+    # Correlated to the summed row: each candidate is checked by its primary key, so the cost follows
+    # the articles with views, never the archive (an uncorrelated IN would list every published row).
+    rankable = rankable.order_by().filter(pk=RawSQL(f"v.{article_id}", ())).values("pk")  # noqa: S611 - a quoted identifier
+    rankable_sql, rankable_params = rankable.query.sql_with_params()
     sql = (
         f"SELECT {a}.{qn('id')}, {a}.{qn('section_id')}, v.{qn('total')} "  # noqa: S608 - identifiers only
         f"FROM (SELECT c.{article_id}, SUM(c.{views}) AS {qn('total')} FROM ({counts_sql}) c "
         f"GROUP BY c.{article_id}) v "
         f"INNER JOIN {a} ON {a}.{qn('id')} = v.{article_id} "
-        f"WHERE {a}.{qn('id')} IN ({rankable_sql}) AND v.{qn('total')} > 0 "
+        f"WHERE EXISTS ({rankable_sql}) AND v.{qn('total')} > 0 "
         f"ORDER BY v.{qn('total')} DESC, {a}.{qn('published_at')} DESC, {a}.{qn('id')} DESC"
     )
     with connection.cursor() as cursor:

@@ -585,3 +585,22 @@ def test_404_page_still_answers_404_when_the_database_is_down(client, monkeypatc
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+@pytest.mark.parametrize("url", ["/section/politics/", "/tag/deep/", "/author/deep-author/"])
+def test_lists_page_no_deeper_than_max_pages(client, politics, monkeypatch, url):
+    """Counting and OFFSET stop at MAX_PAGES pages, whatever the archive holds; deeper pages are 404."""
+    monkeypatch.setattr(views, "MAX_PAGES", 2)
+    monkeypatch.setattr(views, "MAX_LISTED", 2 * views.PAGE_SIZE)
+    author = AuthorFactory(slug="deep-author")
+    now = timezone.now()
+    stories = [
+        ArticleFactory(section=politics, published_at=now - timedelta(hours=n), tags=["deep"], authors=[author])
+        for n in range(2 * views.PAGE_SIZE + 5)
+    ]
+    second = client.get(f"{url}?page=2")
+    assert second.status_code == 200
+    page = soup_of(second)
+    assert [text_of(h) for h in page.select("main .story-card-headline")] == [a.headline for a in stories[20:40]]
+    assert page.select_one(".pagination a[rel=next]") is None
+    assert client.get(f"{url}?page=3").status_code == 404

@@ -392,3 +392,42 @@ def test_the_readmes_cron_runs_update_rankings_even_when_flush_page_views_fails(
     (update_line,) = [line for line in lines if "update_rankings" in line]
     assert "flush_page_views" not in update_line
     assert any("flush_page_views" in line for line in lines)
+
+
+def test_candidates_are_checked_by_primary_key_not_by_listing_the_archive(politics):
+    """The ranking query's cost follows the articles with views, never the number of published articles."""
+    now = timezone.now()
+    archive = Article.objects.bulk_create(
+        Article(
+            headline=f"Story {i}",
+            slug=f"story-{i}",
+            section=politics,
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(hours=2 + i),
+        )
+        for i in range(3000)
+    )
+    for article in archive[:5]:
+        views(article, 3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        ranking_snapshots_update()
+    statements = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    assert statements
+    for sql in statements:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                lines = [row[-1] for row in cursor.fetchall()]
+                reads = [line for line in lines if "articles_article " in line + " "]
+                assert reads, lines
+                assert all("USING INTEGER PRIMARY KEY" in line for line in reads), lines
+            else:
+                cursor.execute("EXPLAIN " + sql)
+                lines = [row[0] for row in cursor.fetchall()]
+                reads = [line for line in lines if " on articles_article " in line + " "]
+                assert reads, lines
+                assert all("using articles_article_pkey" in line for line in reads), lines
+    assert set(ids()) == {a.pk for a in archive[:5]}
