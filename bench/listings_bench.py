@@ -40,6 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--postgres", metavar="URL", help="use this PostgreSQL database instead of SQLite")
     parser.add_argument("--dir", default=None, help="folder for the scratch SQLite file (default: a temp folder)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reuse", action="store_true", help="measure the archive a previous run built (same --dir)")
     return parser.parse_args(argv)
 
 
@@ -56,8 +57,9 @@ def setup_django(args) -> None:
         path = (folder / "listings.sqlite3").resolve()
         if path == (ROOT / "db.sqlite3").resolve():
             raise SystemExit("refusing to write the project's own db.sqlite3")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     os.environ["NEWSROOM_PAGE_CACHE"] = "0"
@@ -160,7 +162,10 @@ def measure(args) -> None:
     month = timezone.localtime(newest.published_at, UTC)
     busiest_section = Section.objects.get(slug="section-0")
     section_count = Article.objects.published().in_section(busiest_section).count()
-    deep = max(1, section_count // 20 // 2)
+    from articles.views import MAX_PAGES, PAGE_SIZE
+
+    # The deepest page a list offers (MAX_PAGES), or the middle of a shorter list.
+    deep = max(1, min(MAX_PAGES, section_count // PAGE_SIZE))
     author = Author.objects.get(slug="author-0")
     pages = [
         ("home", "/"),
@@ -198,7 +203,8 @@ def measure(args) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     setup_django(args)
-    build(args)
+    if not args.reuse:
+        build(args)
     measure(args)
 
 
