@@ -9,6 +9,7 @@ as a console error.
 import importlib
 import mimetypes
 import re
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +21,7 @@ from django.db import connection
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from articles.models import Article, Photo
+from articles.models import Article, EditingSession, Photo
 from articles.tests.factories import AuthorFactory, SectionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,20 @@ def _roles():
     """
     roles = importlib.import_module("articles.migrations.0002_roles")
     roles.roles_create(global_apps, SimpleNamespace(connection=connection))
+
+
+@pytest.fixture(autouse=True)
+def _presence_settled(transactional_db):
+    """After a test's pages close, wait for their "leave" beacons before the database is flushed.
+
+    A closed change form posts its leave beacon on ``pagehide``; served while the test database
+    is being flushed, it locks SQLite's in-memory tables and the flush fails.
+    """
+    yield
+    time.sleep(0.3)
+    deadline = time.monotonic() + 5
+    while EditingSession.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @pytest.fixture

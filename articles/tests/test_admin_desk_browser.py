@@ -1,31 +1,21 @@
 """The editors' desk in chromium: two editors racing, compare and restore, autosave after a closed tab, presence."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from articles import presence, revisions
-from articles.models import Article, EditingSession
+from articles.models import Article
 from articles.tests.factories import ArticleFactory, SectionFactory
-from articles.tests.test_admin_browser import _roles, log_in, make_user  # noqa: F401  (_roles: autouse fixture)
+from articles.tests.test_admin_browser import (  # noqa: F401  (_presence_settled, _roles: autouse fixtures)
+    _presence_settled,
+    _roles,
+    log_in,
+    make_user,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _presence_settled(transactional_db):
-    """After a test's pages close, wait for their "leave" beacons before the database is flushed.
-
-    A closed change form posts its leave beacon on ``pagehide``; served while the test database
-    is being flushed, it locks SQLite's in-memory tables and the flush fails.
-    """
-    yield
-    time.sleep(0.3)
-    deadline = time.monotonic() + 5
-    while EditingSession.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def new_page(browser):

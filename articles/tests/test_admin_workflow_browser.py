@@ -11,8 +11,7 @@ from taggit.models import Tag
 
 from articles.models import Article, ArticleNote, ArticlePendingChange
 from articles.tests.factories import ArticleFactory, SectionFactory
-from articles.tests.test_admin_browser import log_in, make_user
-from articles.tests.test_admin_desk_browser import _presence_settled  # noqa: F401  (autouse fixture)
+from articles.tests.test_admin_browser import _presence_settled, log_in, make_user  # noqa: F401  (autouse fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,7 @@
 """articles.workflow: who may edit, submit, review and delete; internal notes; pending changes to live stories."""
 
 import importlib
-from datetime import timedelta
+from datetime import UTC, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -337,7 +337,7 @@ def reader_pages(article) -> list[str]:
         f"/section/{article.section.slug}/feed/",
         "/sitemap.xml",
         "/sitemap-news.xml",
-        "/sitemap-articles.xml",
+        f"/sitemap-articles-{article.published_at.astimezone(UTC):%Y-%m}.xml",
         "/sitemap-tags.xml",
         "/search/?q=Ferry",
     ]
