@@ -54,7 +54,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from articles.models import Article, Author, Photo, Section
-from articles.photos import files_delete, renditions_file_names, validate_image_upload
+from articles.photos import FORMAT_EXTENSIONS, files_delete, renditions_file_names, validate_image_upload
 from articles.revisions import revision_block
 from articles.sanitize import sanitize_body
 from newsroom.dates import RANGE_MESSAGE, datetime_in_range
@@ -244,8 +244,14 @@ def _photo_source(record: dict, *, base_dir: Path) -> PhotoSource:
     )
 
 
-def record_parse(record, *, base_dir: Path, create_sections: bool = False, now: datetime | None = None) -> ParsedRecord:
-    """Check one decoded JSON line and resolve what it refers to; writes nothing."""
+def record_parse(
+    record, *, base_dir: Path, create_sections: bool = False, now: datetime | None = None, section_find=None
+) -> ParsedRecord:
+    """Check one decoded JSON line and resolve what it refers to; writes nothing.
+
+    ``section_find`` (a section's slug or name -> Section or None) lets a batch resolve
+    sections from memory; by default each call asks the database.
+    """
     if not isinstance(record, dict):
         raise ImportRecordError(f"a line must hold a JSON object, not {type(record).__name__}")
     unknown = sorted(set(record) - KNOWN_FIELDS)
@@ -275,7 +281,7 @@ def record_parse(record, *, base_dir: Path, create_sections: bool = False, now: 
         values["slug"] = slug
 
     section_value = _string(record, "section", required=True, max_length=100)
-    parsed.section = _section_lookup(section_value)
+    parsed.section = (section_find or _section_lookup)(section_value)
     if parsed.section is None:
         if not create_sections:
             known = ", ".join(Section.objects.values_list("slug", flat=True)) or "none"
@@ -372,9 +378,11 @@ def photo_files(photo: Photo) -> list[str]:
     return ([photo.image.name] if photo.image else []) + renditions_file_names(photo.renditions)
 
 
-def _photo_create(source: PhotoSource) -> Photo:
+def _photo_create(source: PhotoSource, *, defer_renditions: bool = False) -> Photo:
     from articles.services import photo_create  # services imports this module lazily
 
+    if defer_renditions:
+        return _photo_store_original(source)
     with source.path.open("rb") as handle:
         return photo_create(
             image=File(handle, name=source.upload_name),
@@ -382,6 +390,25 @@ def _photo_create(source: PhotoSource) -> Photo:
             credit=source.credit,
             alt_text=source.alt_text,
         )
+
+
+def _photo_store_original(source: PhotoSource) -> Photo:
+    """Store the photo's original and its row, leaving the renditions to ``photo_renditions``.
+
+    The row is inserted with ``bulk_create`` so the post_save receiver does not render it
+    now; ``renditions_stale`` is true for it until the second pass builds them.
+    """
+    with source.path.open("rb") as handle:
+        upload = File(handle, name=source.upload_name)
+        kind = validate_image_upload(upload)
+        upload.seek(0)
+        stem, extension = source.upload_name.rsplit(".", 1)[0], source.path.suffix.lower()
+        if extension not in FORMAT_EXTENSIONS[kind]:
+            upload.name = f"{stem}{FORMAT_EXTENSIONS[kind][0]}"  # the stored name tells the truth, as photo_create's
+        photo = Photo(image=upload, caption=source.caption, credit=source.credit, alt_text=source.alt_text)
+        photo.full_clean()
+        (photo,) = Photo.objects.bulk_create([photo])
+    return photo
 
 
 class _Rollback(Exception):
@@ -412,20 +439,15 @@ def record_apply(parsed: ParsedRecord, *, dry_run: bool = False, now: datetime |
     return result
 
 
-def _apply(parsed: ParsedRecord, *, now, written: list[str]) -> tuple[Article, str]:
-    values = dict(parsed.values)
-    section = parsed.section
-    if section is None:
-        section, _ = Section.objects.get_or_create(
-            slug=_unique_slug(Section, slugify(parsed.new_section_name), max_length=100),
-            defaults={"name": parsed.new_section_name, "position": 100},
-        )
-    values["section"] = section
+def article_values_apply(article: Article, values: dict, *, parsed: ParsedRecord, created: bool, now) -> set[str]:
+    """Set ``values`` on ``article`` with the import's rules; return the names of the fields that changed.
 
-    article = Article.objects.select_for_update().filter(external_id=parsed.external_id).first()
-    created = article is None
+    The rules for a new article (slug from the headline, status from ``published_at``) and
+    for an existing one (an empty slug keeps the URL, a kept status must make sense with a
+    new time) live here, for the per-line and the batched writes alike. Writes nothing.
+    """
+    values = dict(values)
     if created:
-        article = Article(external_id=parsed.external_id)
         values.setdefault("slug", "")
         if not values["slug"]:
             values["slug"] = (slugify(values["headline"])[:255].strip("-")) or f"article-{parsed.external_id}"[:255]
@@ -441,12 +463,30 @@ def _apply(parsed: ParsedRecord, *, now, written: list[str]) -> tuple[Article, s
         if article.status == Article.Status.PUBLISHED and published_at is not None and published_at > now:
             values["status"] = Article.Status.SCHEDULED
 
-    changed = created
+    changed = set()
     for name, value in values.items():
         current = article.section_id if name == "section" else getattr(article, name)
         if current != (value.pk if name == "section" else value):
             setattr(article, name, value)
-            changed = True
+            changed.add(name)
+    return changed
+
+
+def _apply(parsed: ParsedRecord, *, now, written: list[str], defer_renditions: bool = False) -> tuple[Article, str]:
+    values = dict(parsed.values)
+    section = parsed.section
+    if section is None:
+        section, _ = Section.objects.get_or_create(
+            slug=_unique_slug(Section, slugify(parsed.new_section_name), max_length=100),
+            defaults={"name": parsed.new_section_name, "position": 100},
+        )
+    values["section"] = section
+
+    article = Article.objects.select_for_update().filter(external_id=parsed.external_id).first()
+    created = article is None
+    if created:
+        article = Article(external_id=parsed.external_id)
+    changed = bool(article_values_apply(article, values, parsed=parsed, created=created, now=now)) or created
 
     authors = _authors_resolve(parsed.authors) if parsed.authors is not None else None
     if authors is not None and not created:
@@ -487,7 +527,7 @@ def _apply(parsed: ParsedRecord, *, now, written: list[str]) -> tuple[Article, s
     if photo_meta_changed:
         old_photo.save(update_fields=["caption", "credit", "alt_text", "updated_at"])
     if photo_replace:
-        photo = _photo_create(parsed.photo)
+        photo = _photo_create(parsed.photo, defer_renditions=defer_renditions)
         written.extend(photo_files(photo))
         article.lead_photo = photo
         article.save(update_fields=["lead_photo", "modified_at"])
@@ -513,38 +553,124 @@ class LineOutcome:
 
 @dataclass
 class ImportReport:
-    outcomes: list[LineOutcome] = field(default_factory=list)
+    """Counts per result, and every failed line (the lines that worked are only counted)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[LineOutcome] = field(default_factory=list)
+    lines: int = 0  # lines read so far, blank ones included
 
     def count(self, result: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.result == result)
+        return self.counts.get(result, 0)
+
+    def add(self, outcome: LineOutcome) -> None:
+        self.counts[outcome.result] = self.counts.get(outcome.result, 0) + 1
+        if outcome.result == "failed":
+            self.failures.append(outcome)
 
     @property
-    def failures(self) -> list[LineOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.result == "failed"]
+    def done(self) -> int:
+        """Lines imported or failed so far (blank lines not counted)."""
+        return sum(self.counts.values())
 
 
-def jsonl_import(path: Path, *, dry_run: bool = False, create_sections: bool = False, on_outcome=None) -> ImportReport:
-    """Import every line of a JSON Lines file; a bad line is reported and the rest go on."""
-    from articles.services import article_import_record
+def jsonl_import(
+    path: Path,
+    *,
+    dry_run: bool = False,
+    create_sections: bool = False,
+    defer_renditions: bool = False,
+    batch_size: int | None = None,
+    on_outcome=None,
+    on_batch=None,
+) -> ImportReport:
+    """Import every line of a JSON Lines file in batches; a bad line is reported and the rest go on.
+
+    Lines are written ``batch_size`` (default ``articles.bulk_import.BATCH_SIZE``) at a time
+    in one transaction each (``articles.bulk_import.batch_write``); a line that fails, at
+    validation or in the database, fails alone and leaves nothing written. ``on_outcome``
+    is called with each line's ``LineOutcome`` (in line order), ``on_batch`` with the
+    report after each batch. ``defer_renditions`` stores imported photos without their
+    renditions, for a later ``photo_renditions`` run.
+    """
+    from articles import bulk_import
 
     path = Path(path)
+    batch_size = max(1, batch_size or bulk_import.BATCH_SIZE)
+    options = bulk_import.BatchOptions(
+        base_dir=path.parent, dry_run=dry_run, create_sections=create_sections, defer_renditions=defer_renditions
+    )
+    lookups = bulk_import.Lookups()
     report = ImportReport()
-    with path.open("rb") as handle:
-        for number, raw in enumerate(_lines_read(handle), start=1):
-            outcome = _import_line(
-                number,
-                raw,
-                base_dir=path.parent,
-                dry_run=dry_run,
-                create_sections=create_sections,
-                import_record=article_import_record,
-            )
-            if outcome is None:
-                continue
-            report.outcomes.append(outcome)
+    pending: list[LineOutcome | bulk_import.ParsedLine] = []  # the batch, in line order
+    external_ids: set[str] = set()
+
+    def flush():
+        if not pending:
+            return
+        lines = [item for item in pending if isinstance(item, bulk_import.ParsedLine)]
+        written = (
+            bulk_import.batch_write(lines, lookups=lookups, options=options, now=batch_now).results if lines else {}
+        )
+        for item in pending:
+            if isinstance(item, LineOutcome):
+                outcome = item
+            else:
+                result, article_id, reason = written[item.number]
+                outcome = LineOutcome(item.number, result, item.parsed.external_id, article_id, reason)
+            report.add(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
+        pending.clear()
+        external_ids.clear()
+        if on_batch is not None:
+            on_batch(report)
+
+    batch_now = timezone.now()
+    with path.open("rb") as handle:
+        for number, raw in enumerate(_lines_read(handle), start=1):
+            report.lines = number
+            item = _line_parse(number, raw, options=options, lookups=lookups, now=batch_now)
+            if item is None:
+                continue
+            if isinstance(item, bulk_import.ParsedLine):
+                if item.parsed.external_id in external_ids:
+                    flush()  # the same story twice: the second sees the first stored, as line by line
+                    batch_now = timezone.now()
+                external_ids.add(item.parsed.external_id)
+            pending.append(item)
+            if len(pending) >= batch_size:
+                flush()
+                batch_now = timezone.now()
+    flush()
     return report
+
+
+def _line_parse(number, raw: bytes | None, *, options, lookups, now):
+    """A line as a ``bulk_import.ParsedLine``, a failed ``LineOutcome``, or None for a blank line."""
+    from articles.bulk_import import ParsedLine
+
+    try:
+        record = line_decode(raw)
+    except ImportRecordError as exc:
+        return LineOutcome(number, "failed", reason=str(exc))
+    if record is None:
+        return None
+    external_id = record.get("external_id", "")
+    external_id = external_id[:200] if isinstance(external_id, str) else ""
+    try:
+        parsed = record_parse(
+            record,
+            base_dir=options.base_dir,
+            create_sections=options.create_sections,
+            now=now,
+            section_find=lookups.section_find,
+        )
+    except ImportRecordError as exc:
+        return LineOutcome(number, "failed", external_id=external_id, reason=str(exc))
+    except Exception as exc:  # one record's failure must never stop the others
+        logger.exception("import of line %s failed", number)
+        return LineOutcome(number, "failed", external_id=external_id, reason=f"{type(exc).__name__}: {exc}")
+    return ParsedLine(number=number, parsed=parsed)
 
 
 def _lines_read(handle):
@@ -622,24 +748,3 @@ def _json_type(value) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(
         type(value), "a number"
     )
-
-
-def _import_line(number, raw: bytes | None, *, base_dir, dry_run, create_sections, import_record) -> LineOutcome | None:
-    try:
-        record = line_decode(raw)
-    except ImportRecordError as exc:
-        return LineOutcome(number, "failed", reason=str(exc))
-    if record is None:
-        return None
-    external_id = record.get("external_id", "")
-    external_id = external_id[:200] if isinstance(external_id, str) else ""
-    try:
-        article, result = import_record(
-            record=record, base_dir=base_dir, dry_run=dry_run, create_sections=create_sections
-        )
-    except ImportRecordError as exc:
-        return LineOutcome(number, "failed", external_id=external_id, reason=str(exc))
-    except Exception as exc:  # one record's failure must never stop the others
-        logger.exception("import of line %s failed", number)
-        return LineOutcome(number, "failed", external_id=external_id, reason=f"{type(exc).__name__}: {exc}")
-    return LineOutcome(number, result, external_id=external_id, article_id=article.pk)

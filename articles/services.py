@@ -15,9 +15,11 @@ from articles.models import Article, ArticleUpdate, Photo
 from articles.photos import (
     FORMAT_EXTENSIONS,
     PhotoRenditionError,
+    RenderedSet,
     files_delete,
     original_clean,
     renditions_file_names,
+    renditions_save,
     renditions_stale,
     renditions_store,
     validate_image_upload,
@@ -86,6 +88,22 @@ def article_import_record(
     return importer.record_apply(parsed, dry_run=dry_run)
 
 
+def articles_imported(*, ids: list[int]) -> None:
+    """After a batch of the importer wrote ``ids`` with bulk SQL (no ``Article.save()``, so no save signals).
+
+    Called once per batch, inside its transaction: invalidates the page cache once and sends
+    ``articles.signals.articles_imported``. Whatever an article save must also do for rows
+    written around it (revisions, a search index not kept by the database) belongs here.
+    """
+    from articles.cache import page_cache_invalidate
+    from articles.signals import articles_imported as imported_signal
+
+    if not ids:
+        return
+    page_cache_invalidate()
+    imported_signal.send(sender=Article, ids=list(ids))
+
+
 # --- Photos ------------------------------------------------------------------------------------
 # Renditions are built at save time, never per request. Every save path (admin, photo_create,
 # factories, the importer, the shell) goes through Photo.save(), so ``articles.receivers`` calls
@@ -143,7 +161,7 @@ def photo_original_clean(*, photo: Photo) -> None:
     photo.image = ContentFile(data, name=name)
 
 
-def photo_renditions_build(*, photo: Photo) -> dict:
+def photo_renditions_build(*, photo: Photo, rendered: RenderedSet | None = None) -> dict:
     """Make and store every rendition of ``photo`` now, and record them on its row.
 
     Writes the files of ``articles.photos.renditions_store`` (shape documented in
@@ -155,9 +173,14 @@ def photo_renditions_build(*, photo: Photo) -> dict:
     if not photo.image:
         raise PhotoRenditionError("The photo has no image to make renditions from.", code="no_image")
     previous_names = set(renditions_file_names(photo.renditions))
-    renditions = renditions_store(
-        photo_id=photo.pk, name=photo.image.name, focal_x=photo.focal_x, focal_y=photo.focal_y
-    )
+    if rendered is None:
+        renditions = renditions_store(
+            photo_id=photo.pk, name=photo.image.name, focal_x=photo.focal_x, focal_y=photo.focal_y
+        )
+    else:  # rendered elsewhere (photo_renditions --processes) from this photo's image and focal point
+        renditions = renditions_save(
+            rendered=rendered, photo_id=photo.pk, name=photo.image.name, focal_x=photo.focal_x, focal_y=photo.focal_y
+        )
     before = (photo.renditions, photo.width, photo.height)
     photo.renditions, photo.width, photo.height = renditions, renditions["width"], renditions["height"]
     try:
