@@ -30,7 +30,11 @@ Rules (what a newsroom expects from a feed it does not control):
   what is stored writes nothing and counts as unchanged. On update, a key absent from the
   record leaves that value alone.
 - A plain-text body (no HTML tags) becomes paragraphs split on blank lines; every body is
-  sanitized by ``Article.save``.
+  sanitized (``articles.sanitize``) when the line is parsed, as ``Article.save`` would.
+
+Whole files (``jsonl_import``) are written in batches by ``articles.bulk_import``: one
+transaction per batch, bulk SQL, and a savepoint per line when a line must be written alone,
+so a failing line still fails alone, with its number, and leaves nothing written.
 """
 
 from __future__ import annotations

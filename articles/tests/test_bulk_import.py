@@ -221,3 +221,20 @@ def test_reimporting_in_batches_with_json_of_every_kind_keeps_line_numbers(tmp_p
     out, error = run(path, "--batch-size", "7")
     assert "3 line(s) failed and were not imported: 10, 20, 30" in str(error)
     assert "27 created" in out
+
+
+def test_authors_are_matched_by_slug_as_line_by_line_also_within_one_batch(tmp_path, society):
+    desk = AuthorFactory(name="M. Sato", slug="mika-sato")
+    lines = [
+        record(1, authors=["Mika Sato"]),  # no name matches; the slug does
+        record(2, authors=["Ren Okada"]),  # new
+        record(3, authors=["Ren-Okada"]),  # another spelling of the same slug, same batch: same author
+    ]
+    path = write_jsonl(tmp_path / "feed.jsonl", lines)
+    out, error = run(path)
+    assert error is None, out
+    assert list(Article.objects.get(external_id="wire-1").authors.all()) == [desk]
+    second = Article.objects.get(external_id="wire-2").authors.get()
+    assert list(Article.objects.get(external_id="wire-3").authors.all()) == [second]
+    assert (second.name, second.slug) == ("Ren Okada", "ren-okada")
+    assert Author.objects.count() == 2
