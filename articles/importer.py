@@ -693,6 +693,8 @@ def _lines_read(handle):
 
 def _json_depth_check(text: str) -> None:
     """Refuse nesting deeper than ``MAX_JSON_DEPTH`` before parsing, so no parser recursion can run away."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # depth never exceeds the number of opening brackets: most lines need no scan
     depth = 0
     # Brackets inside strings do not nest: drop the strings first (escapes included).
     for match in _JSON_BRACKETS.finditer(_JSON_STRINGS.sub('""', text)):

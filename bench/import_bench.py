@@ -112,6 +112,8 @@ def child(args) -> None:
             f"per CPU second: importer {args.lines / cpu:>6,.0f}/s, importer+server {total}   {summary}",
             flush=True,
         )
+    if args.photos:
+        photos_measure(args)
 
 
 def server_cpu(connection) -> float | None:
@@ -126,6 +128,46 @@ def server_cpu(connection) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def photos_measure(args) -> None:
+    """``--defer-renditions`` photo lines, then ``photo_renditions`` with 1 and with N processes."""
+    import io
+
+    from django.core.management import call_command
+    from PIL import Image, ImageDraw
+
+    from articles.models import Photo
+
+    folder = Path(args.file).parent / "photos"
+    folder.mkdir(exist_ok=True)
+    rng = random.Random(args.seed)
+    lines = []
+    for n in range(args.photos):
+        picture = Image.new("RGB", (1600, 900), tuple(rng.randrange(256) for _ in range(3)))
+        draw = ImageDraw.Draw(picture)
+        for _ in range(40):  # shapes, so the encoders have work as with a photograph
+            x, y = rng.randrange(1500), rng.randrange(800)
+            draw.ellipse((x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)), fill=(x % 256, y % 256, 90))
+        picture.save(folder / f"p{n}.jpg", quality=88)
+        record = next(records(1, seed=args.seed + n, vocab_size=args.vocabulary))
+        record.update(external_id=f"bench-photo-{n}", photo=f"photos/p{n}.jpg", alt="A picture", caption="Caption")
+        lines.append(json.dumps(record))
+    feed = folder.parent / "photos.jsonl"
+    feed.write_text("\n".join(lines) + "\n")
+    started = time.perf_counter()
+    call_command("import_articles", feed, "--create-sections", "--defer-renditions", stdout=io.StringIO())
+    seconds = time.perf_counter() - started
+    print(f"  {args.photos} photo lines, --defer-renditions: {args.photos / seconds:,.0f} lines/s ({seconds:.1f} s)")
+    for processes in sorted({1, args.processes}):
+        Photo.objects.update(renditions={})
+        started = time.perf_counter()
+        call_command("photo_renditions", f"--processes={processes}", stdout=io.StringIO())
+        seconds = time.perf_counter() - started
+        print(
+            f"  photo_renditions --processes {processes}: {args.photos / seconds:.1f} photos/s ({seconds:.1f} s)",
+            flush=True,
+        )
 
 
 def pg_recreate(url: str) -> None:
@@ -156,6 +198,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""), help="REDIS_URL for PostgreSQL.")
     parser.add_argument("--vocabulary", type=int, default=5000, help="Distinct words (default 5000).")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--photos", type=int, default=0, help="Also N photo lines and photo_renditions (SQLite leg).")
+    parser.add_argument("--processes", type=int, default=2, help="photo_renditions --processes (default 2).")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -190,6 +234,8 @@ def main() -> None:
             env.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
             command = [sys.executable, __file__, "--child", f"--lines={args.lines}", f"--file={feed}"]
             command += [f"--edited={edited}", f"--batch-size={args.batch_size}"]
+            if leg["REDIS_URL"] == "" and leg["DATABASE_URL"].startswith("sqlite"):
+                command += [f"--photos={args.photos}", f"--processes={args.processes}"]
             subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
