@@ -24,7 +24,7 @@ from articles.photos import (
     renditions_store,
     validate_image_upload,
 )
-from articles.revisions import article_revision_add, revision_block
+from articles.revisions import article_revision_add, articles_revision_add, revision_block
 from newsroom.dates import datetime_range_validate
 
 
@@ -93,13 +93,16 @@ def articles_imported(*, ids: list[int]) -> None:
 
     Called once per batch, inside its transaction: invalidates the page cache once and sends
     ``articles.signals.articles_imported``. Whatever an article save must also do for rows
-    written around it (revisions, a search index not kept by the database) belongs here.
+    written around it (revisions; a search index not kept by the database) belongs here.
     """
     from articles.cache import page_cache_invalidate
     from articles.signals import articles_imported as imported_signal
 
     if not ids:
         return
+    # Bulk SQL bypasses reversion's save signals: one revision holds the batch's articles.
+    with revision_block(comment="Imported"):
+        articles_revision_add(article_ids=list(ids))
     page_cache_invalidate()
     imported_signal.send(sender=Article, ids=list(ids))
 
