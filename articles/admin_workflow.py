@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -244,6 +244,8 @@ class DeskAdminMixin:
         # Invalid: the normal change form shows the errors and keeps everything typed (an invalid form saves nothing).
         return self.changeform_view(request, object_id, form_url=self.desk_url("change", article))
 
+    # One transaction: the form's edit-conflict check locks the article's row until the write.
+    @transaction.atomic
     def pending_save_view(self, request, object_id):
         """Keep the posted edit of a live article as its pending change; readers see nothing of it."""
         article = self._desk_article(request, object_id)
@@ -260,6 +262,8 @@ class DeskAdminMixin:
             )
         return HttpResponseRedirect(self.desk_url("change", article))
 
+    # One transaction: the form's edit-conflict check locks the article's row until the write.
+    @transaction.atomic
     def pending_publish_view(self, request, object_id):
         """Publish the pending change as the form shows it (so nothing typed since is lost)."""
         article = self._desk_article(request, object_id)

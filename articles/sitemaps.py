@@ -28,6 +28,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Section, TaggedArticle
 from articles.structured_data import absolute_url, iso_jst, photo_image, xml_text
+from newsroom.dates import DATETIME_MIN
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
@@ -155,6 +156,8 @@ def article_months(*, now: datetime | None = None) -> list[dict]:
         month = TruncMonth("published_at", tzinfo=UTC)
     rows = (
         Article.objects.published(now=now)
+        # A date stored past validation (raw SQL) has no month sitemap to list (newsroom.dates).
+        .filter(published_at__gte=DATETIME_MIN)
         .annotate(month=month)
         .order_by()
         .values("month")
