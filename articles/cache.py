@@ -96,6 +96,12 @@ def page_cache_generation_last_read() -> int | None:
 _last_read: int | None = None
 
 
+def page_cache_generation_seen(generation: int) -> None:
+    """Record a generation read from the shared cache elsewhere (the page cache middleware's own read)."""
+    global _last_read
+    _last_read = generation
+
+
 def page_cache_succeeded() -> None:
     """Report a cache call that worked (closes the breaker after a successful probe)."""
     redis_circuit.succeeded()

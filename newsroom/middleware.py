@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -60,7 +61,9 @@ from articles.cache import (
     page_cache_failed,
     page_cache_generation,
     page_cache_generation_file,
+    page_cache_generation_last_read,
     page_cache_generation_read,
+    page_cache_generation_seen,
     page_cache_succeeded,
     page_cache_ttl,
 )
@@ -68,6 +71,8 @@ from articles.cache import (
 DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/healthz", "/static/", "/media/")
 # Query strings longer than this are served uncached rather than stored.
 MAX_QUERY_LENGTH = 512
+# Pages this process last served or stored, kept to answer while Redis is skipped (a few MB).
+OUTAGE_COPIES = 256
 CACHEABLE_STATUSES = frozenset({200, 301})
 # Which query parameters each reader view reads (view name -> names): the only ones in a page's key.
 DEFAULT_QUERY_PARAMS = {
@@ -139,6 +144,8 @@ class PageCacheMiddleware:
         self.query_known = frozenset().union(*self.query_params.values())
         # Local-memory cache: the generation is a file's timestamp (see articles.cache).
         self.generation_file = page_cache_generation_file()
+        # key -> stored entry, least recently used first: served while the Redis circuit is open.
+        self.outage_copies: OrderedDict[str, tuple] = OrderedDict()
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or request.path_info.startswith(self.excluded):
@@ -148,16 +155,20 @@ class PageCacheMiddleware:
             self.mark_private(response)
             response["X-Cache"] = "bypass"
             return response
-        if not self.enabled or not page_cache_available():
+        if not self.enabled:
             return self.get_response(request)
         key, query_names = self.page_key(request)
         if key is None:
             return self.get_response(request)
+        if not page_cache_available():
+            return self.outage_replay(request, key) or self.get_response(request)
 
         try:
             if self.generation_file is None:
                 found = self.cache.get_many((GENERATION_KEY, key, NEXT_DUE_KEY))
                 generation = found.get(GENERATION_KEY)
+                if generation is not None:
+                    page_cache_generation_seen(generation)
             else:
                 found = self.cache.get_many((key, NEXT_DUE_KEY))
                 generation = page_cache_generation_read(self.generation_file)
@@ -168,6 +179,7 @@ class PageCacheMiddleware:
         entry = found.get(key)
         now = time.time()
         if entry is not None and generation is not None and entry[0] == generation and entry[1] > now:
+            self.outage_copy_keep(key, entry)
             return self.replay(request, entry, now)
 
         if generation is None:
@@ -241,15 +253,39 @@ class PageCacheMiddleware:
         headers = {
             name.lower(): (name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS
         }
+        entry = (generation, now + ttl, response.status_code, headers, body, etag)
         try:
-            self.cache.set(key, (generation, now + ttl, response.status_code, headers, body, etag), ttl)
+            self.cache.set(key, entry, ttl)
         except Exception as exc:  # noqa: BLE001
             page_cache_failed("page store", exc)
+        self.outage_copy_keep(key, entry)
         response["ETag"] = etag
         response["Cache-Control"] = self.public_cache_control(ttl)
         if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag_matches(if_none_match, etag):
             return self.not_modified(response)
+        return response
+
+    def outage_copy_keep(self, key: str, entry: tuple) -> None:
+        copies = self.outage_copies
+        copies[key] = entry
+        copies.move_to_end(key)
+        if len(copies) > OUTAGE_COPIES:
+            copies.popitem(last=False)
+
+    def outage_replay(self, request, key: str):
+        """While Redis is skipped: this process's copy of the page, as the shared cache held it, or None.
+
+        Only until the copy's own expiry, and only under the generation this process last read:
+        an invalidation this process could not deliver (an editor's save during the outage)
+        drops every copy, as it does for fragments (``articles.cache``).
+        """
+        entry = self.outage_copies.get(key)
+        now = time.time()
+        if entry is None or entry[1] <= now or entry[0] != page_cache_generation_last_read():
+            return None
+        response = self.replay(request, entry, now)
+        response["X-Cache"] = "outage"
         return response
 
     def replay(self, request, entry, now):

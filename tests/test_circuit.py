@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
+from articles.cache import page_cache_invalidate
+from articles.models import Article
 from articles.tests.factories import ArticleFactory
 from newsroom.circuit import CircuitBreaker, redis_circuit
 from rankings.backends import COUNTED, get_backend
@@ -109,9 +111,9 @@ def test_a_hung_redis_costs_one_timeout_then_pages_and_beacons_skip_it_until_it_
         assert client.get(url).status_code == 200
         assert beacon_support.post_beacon(client, article.pk, ip=f"198.51.100.{i}").status_code == 204
     elapsed = time.monotonic() - started
-    # While Redis is skipped, pages still use this process's copies of fragments and lists.
+    # While Redis is skipped, a render still uses this process's copies of fragments and lists.
     with CaptureQueriesContext(connection) as hung_render:
-        assert client.get(url).status_code == 200
+        assert client.get(f"{url}?page=1").status_code == 200
     assert len(hung_render) == len(healthy_render)
     # No Redis call was even attempted (each would have failed and been counted) ...
     assert redis_circuit.failures == failures
@@ -131,6 +133,30 @@ def test_a_hung_redis_costs_one_timeout_then_pages_and_beacons_skip_it_until_it_
     assert PageViewHourly.objects.filter(article=article).aggregate(n=Sum("views"))["n"] == 2
     # And the page cache is back in use: the copy stored before the outage is served again.
     assert client.get(url)["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_while_redis_is_skipped_a_page_this_process_served_is_answered_from_its_copy(client, hung_redis):
+    article = ArticleFactory(headline="Harbour Ferry Returns")
+    url = article.get_absolute_url()
+    served = client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+
+    hung_redis.hang()
+    client.get(f"{url}?page=1")  # the one request that waits for the hung Redis
+    assert redis_circuit.is_open
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response["X-Cache"] == "outage"
+    assert len(queries) == 0  # as cheap as a cache hit: no rendering, no database
+    assert response.content == served.content
+
+    # An invalidation this process could not deliver (an edit during the outage) drops its copies.
+    Article.objects.filter(pk=article.pk).update(headline="Harbour Ferry Delayed Again")
+    page_cache_invalidate()
+    response = client.get(url)
+    assert not response.has_header("X-Cache")  # rendered, the cache skipped
+    assert b"Harbour Ferry Delayed Again" in response.content
 
 
 @pytest.mark.django_db
