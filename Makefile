@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv dev-venv migrate demo serve bench clean
+.PHONY: run test lint venv dev-venv migrate demo serve edge bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: demo
 serve: venv
 	./scripts/serve-production.sh
 
+# The edge setup locally: Varnish (deploy/varnish/newsroom.vcl) in front of two gunicorn app servers.
+edge: venv
+	./scripts/serve-edge.sh
+
 lint: dev-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,6 +51,7 @@ lint: dev-venv
 test: dev-venv lint
 	./scripts/ensure-chromium.sh
 	./scripts/ensure-nginx.sh
+	./scripts/ensure-varnish.sh
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 

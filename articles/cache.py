@@ -16,12 +16,12 @@ page keys. Where it lives:
   management command still reaches every worker on the machine (one
   ``stat()`` per request).
 
-**Who bumps it.** Receivers below, on ``post_save``/``post_delete`` of
-articles, sections, authors, photos, article updates, tags and tag links, and
-``m2m_changed`` of article authors and tags. Other code calls
-:func:`page_cache_invalidate`, the public API: ``rankings`` after writing new
-snapshots (the lists are on every page), a bulk ``QuerySet.update()`` that
-sends no signals, an import.
+**Who bumps it.** The one invalidation service, ``newsroom.invalidation``
+(its receivers hear every save of articles, sections, authors, photos,
+article updates, tags and tag links), which also purges the HTTP cache in
+front by surrogate key. Ranking updates do not: the rails are spliced into
+stored pages (``newsroom.rails``). Other code calls
+:func:`page_cache_invalidate` for a change no key describes.
 
 **Scheduled publication.** A scheduled article becomes visible at its
 ``published_at`` without any write happening then, so no signal fires. A page
@@ -50,10 +50,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from taggit.models import Tag
 
-from articles.models import Article, ArticleUpdate, Author, Photo, Section, TaggedArticle
+from articles.models import Article
 from newsroom.circuit import redis_circuit
 
 logger = logging.getLogger(__name__)
@@ -285,30 +283,12 @@ def page_cache_ttl(*, now: float | None = None, generation: int | None = None, n
 
 
 # --- Receivers -------------------------------------------------------------------------------
-# Connected by ArticlesConfig.ready() through connect_receivers(). Each is O(1).
-
-_CONTENT_MODELS = (Article, Section, Author, Photo, ArticleUpdate, TaggedArticle, Tag)
-
-
-def _content_changed(sender, **kwargs):
-    if kwargs.get("raw"):  # loaddata of fixtures: nothing is being served from them yet
-        return
-    page_cache_invalidate()
-
-
-def _relation_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        page_cache_invalidate()
+# What a change invalidates is decided in one place, newsroom.invalidation, for this page cache
+# (a generation bump) and for the HTTP cache in front (surrogate-key purges) alike.
 
 
 def connect_receivers() -> None:
-    """Connect the invalidation receivers (idempotent thanks to dispatch_uid)."""
-    for signal, name in ((post_save, "save"), (post_delete, "delete")):
-        for model in _CONTENT_MODELS:
-            signal.connect(_content_changed, sender=model, dispatch_uid=f"pagecache_{name}_{model._meta.label_lower}")
-    # Authors and tags attached to or removed from an article. Taggit sends
-    # m2m_changed with its through model (TaggedArticle) as sender.
-    for through in {Article.authors.through, Article.tags.through}:
-        m2m_changed.connect(
-            _relation_changed, sender=through, dispatch_uid=f"pagecache_m2m_{through._meta.label_lower}"
-        )
+    """Connect the invalidation receivers of ``newsroom.invalidation`` (idempotent thanks to dispatch_uid)."""
+    from newsroom.invalidation import connect_receivers as invalidation_connect
+
+    invalidation_connect()

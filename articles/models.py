@@ -11,6 +11,7 @@ from taggit.models import TaggedItemBase
 from articles.sanitize import sanitize_body
 from articles.urlcache import reverse_cached
 from newsroom.dates import BoundedDateTimeField
+from newsroom.edge import edge_keys_add
 
 
 class Section(models.Model):
@@ -245,6 +246,8 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
+        # Every page that shows an article links to it: its surrogate key goes with the link.
+        edge_keys_add(f"a{self.pk}")
         return reverse_cached("articles:detail", pk=self.pk, slug=self.slug)
 
     @property

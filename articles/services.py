@@ -64,9 +64,9 @@ def article_publish_due_scheduled(*, now=None) -> int:
             with revision_block(comment="Published on schedule"):
                 article_revision_add(article_id=article_id)
         if flipped:
-            from articles.cache import page_cache_invalidate  # a bulk UPDATE sends no save signals
+            from newsroom.invalidation import articles_invalidate  # a bulk UPDATE sends no save signals
 
-            page_cache_invalidate()
+            articles_invalidate(article_ids=ids)
         return flipped
 
 

@@ -24,6 +24,7 @@ from articles.selectors import (
     article_list_for_tag,
     article_list_in_section,
 )
+from newsroom.edge import edge_keys_add
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,12 @@ def render_article(request, article: Article, *, preview: bool = False, relation
         "pending_preview": preview and bool(relations),
         "nav_section": article.section.slug,
     }
+    edge_keys_add(
+        f"a{article.pk}",
+        f"s{article.section_id}",
+        *(f"t{tag.pk}" for tag in context["tags"]),
+        *(f"au{author.pk}" for author in context["authors"]),
+    )
     response = render(request, "articles/article_detail.html", context)
     if preview:
         # A preview is for one editor's eyes: never stored by a cache or indexed.
@@ -111,6 +118,8 @@ def render_article(request, article: Article, *, preview: bool = False, relation
 def article_detail(request, pk: int, slug: str | None = None):
     if pk > MAX_ID:
         raise Http404("No such article")
+    # A 404 too: the story published later purges what said it was missing.
+    edge_keys_add(f"a{pk}")
     article = article_for_page(pk=pk, cached_relations=True, request=request)
     if article is None:
         raise Http404("No such article")
@@ -121,12 +130,14 @@ def article_detail(request, pk: int, slug: str | None = None):
 
 def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
+    edge_keys_add(f"s{section.pk}")
     page = _page_or_404(request, article_list_in_section(section=section))
     return render(request, "articles/section.html", {"section": section, "page": page, "nav_current": section.slug})
 
 
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
+    edge_keys_add(f"t{tag.pk}")
     count = article_count_for_tag(tag=tag, at_most=MAX_LISTED)
     page = _page_or_404(request, article_list_for_tag(tag=tag, count=count), count=count)
     if page.paginator.count == 0:
@@ -137,6 +148,7 @@ def tag_detail(request, slug):
 
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
+    edge_keys_add(f"au{author.pk}")
     count = article_count_by_author(author=author, at_most=MAX_LISTED)
     page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
     return render(request, "articles/author.html", {"author": author, "page": page})

@@ -124,6 +124,8 @@ MIDDLEWARE = [
     # Full-page cache for anonymous readers: as early as possible so a hit skips the rest
     # (replays the stored CSP and X-Frame-Options headers of the original response).
     "newsroom.middleware.PageCacheMiddleware",
+    # Surrogate keys (xkey header) of reader pages, kept with the stored page (newsroom.edge).
+    "newsroom.edge.EdgeKeysMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -348,6 +350,16 @@ PAGE_CACHE_QUERY_PARAMS = {
     "rankings:ranking": ["window"],
     "syndication:sitemap_section": ["p"],
 }
+
+# --- The HTTP cache in front (newsroom.edge, deploy/varnish/newsroom.vcl) ----------------------
+# Varnish instances (http://host:port, comma-separated) that get a PURGE with the surrogate keys
+# of whatever an article change invalidates, once its transaction commits. Empty: no purges.
+EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS", [])
+# Seconds a purge request may take before it is given up (and logged): an editor's save waits for it.
+EDGE_PURGE_TIMEOUT = env_seconds("NEWSROOM_EDGE_PURGE_TIMEOUT", 1.0)
+# A ranking rail (edge-side include behind Varnish, spliced into cached pages otherwise) is at most
+# this many seconds older than the newest ranking snapshot; ranking updates never flush pages.
+RAIL_MAX_AGE = env_int("NEWSROOM_RAIL_MAX_AGE", 60)
 
 RANKINGS = {
     # "database" (SQLite or PostgreSQL) or "redis"; Redis is chosen whenever REDIS_URL is set.

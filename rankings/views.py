@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from newsroom.edge import edge_keys_add
 from rankings import selectors as ranking_selectors
 from rankings.models import RejectedViewHourly
 from rankings.readers import client_ip, request_is_uncounted_staff, user_agent_is_bot
@@ -84,6 +85,8 @@ def ranking_page(request):
     if window not in windows:
         raise Http404("Unknown ranking window.")
     lists = ranking_selectors.ranking_page_lists(window=window)
+    shown = [*lists.site, *(entry for ranking in lists.sections for entry in ranking.entries)]
+    edge_keys_add(f"rank-{window}", *(f"a{entry.article_id}" for entry in shown))
     tabs = [
         {"window": name, "label": ranking_selectors.ranking_window_label(name), "current": name == window}
         for name in windows

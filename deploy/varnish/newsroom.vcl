@@ -1,0 +1,127 @@
+# Newsroom: Varnish, the production HTTP cache, in front of several gunicorn app servers.
+#
+# A template: `manage.py edge_vcl HOST:PORT...` (newsroom.edge.edge_vcl_render) fills in its three
+# placeholders, each the name between two @ signs; scripts/serve-edge.sh and the tests use it:
+#   BACKENDS      one `backend appN { .host = ...; .port = ...; .probe = healthz; }` per app server
+#   DIRECTOR_ADD  one `app.add_backend(appN);` per app server (in vcl_init)
+#   QUERY_PARAMS  the query parameters reader views read, as a regex alternation (p|page|q|window):
+#                 the union of the app's PAGE_CACHE_QUERY_PARAMS, so both caches key pages alike
+# Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir>
+#
+# What is cached: anonymous GET/HEAD (no session, CSRF or messages cookie, no Authorization),
+# for the app's Cache-Control s-maxage. Every response names what it shows in its `xkey` header
+# (a<id> articles, s<id> sections, t<id> tags, au<id> authors, home, feed, sitemap, search,
+# rank-<window> lists, site); the app purges exactly those keys when an article changes
+# (newsroom.invalidation -> newsroom.edge.VarnishXkeyPurger): PURGE / with `xkey-purge: a12 s3`.
+# Ranking rails are edge-side includes (<esi:include src="/rails/...">) with their own short
+# TTL, so ranking updates never purge pages.
+vcl 4.1;
+
+import directors;
+import std;
+import xkey;
+
+probe healthz {
+    .url = "/healthz";
+    .interval = 2s;
+    .timeout = 1s;
+    .window = 3;
+    .threshold = 2;
+}
+
+@BACKENDS@
+
+# Who may purge: the app servers (on this machine here; add their addresses in production).
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_init {
+    new app = directors.round_robin();
+@DIRECTOR_ADD@
+}
+
+sub vcl_recv {
+    set req.backend_hint = app.backend();
+
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (req.http.xkey-purge) {
+            set req.http.x-purged = xkey.purge(req.http.xkey-purge);
+        } elsif (req.http.xkey) {
+            set req.http.x-purged = xkey.purge(req.http.xkey);
+        } else {
+            return (synth(400, "PURGE needs an xkey-purge header"));
+        }
+        return (synth(200, "Purged " + req.http.x-purged));
+    }
+
+    # Tells the app that this cache processes edge-side includes (the ranking rails).
+    set req.http.Surrogate-Capability = "varnish=ESI/1.0";
+
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    if (req.url ~ "^/(admin|rankings)/" || req.http.Authorization) {
+        return (pass);
+    }
+    # Editors (session), forms (CSRF) and pending flash messages: personal, never shared.
+    if (req.http.Cookie ~ "(^|;\s*)(sessionid|csrftoken|messages)=") {
+        return (pass);
+    }
+    # Any other cookie (analytics) changes nothing the app renders for anonymous readers.
+    unset req.http.Cookie;
+
+    # Only the query parameters some reader view reads stay (as in the app's page cache key);
+    # utm_*, fbclid, ?cb= and the like would each store one more copy of the same page.
+    if (req.url ~ "\?" && req.url !~ "^/rails/") {
+        set req.url = regsuball(req.url, "([?&])(?!(?:@QUERY_PARAMS@)=)[^&#]*", "\1");
+        set req.url = regsuball(req.url, "&{2,}", "&");
+        set req.url = regsub(req.url, "\?&", "?");
+        set req.url = regsub(req.url, "[?&]+$", "");
+        set req.url = std.querysort(req.url);
+    }
+
+    # Grace: while an app server is healthy a stale copy is served at most 10 s (while it is
+    # fetched again); when every app server is down, copies up to 6 h old keep the site up.
+    if (std.healthy(req.backend_hint)) {
+        set req.grace = 10s;
+    }
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # The app marks pages holding <esi:include> (Surrogate-Control: content="ESI/1.0").
+    if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
+        unset beresp.http.Surrogate-Control;
+        set beresp.do_esi = true;
+    }
+    # Gzip at the edge: text is stored compressed and sent as is to clients that accept it.
+    if (!beresp.http.Content-Encoding && beresp.http.Content-Type ~ "^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg)") {
+        set beresp.do_gzip = true;
+    }
+    set beresp.grace = 6h;
+    # Errors are not kept (a 404 becomes a page when its article is published), nor is what the
+    # app gave no lifetime (Varnish's default_ttl would keep it 2 minutes without a purge key).
+    if (beresp.status >= 400 || (!beresp.http.Cache-Control && !beresp.http.Expires)) {
+        set beresp.ttl = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
+}
+
+sub vcl_deliver {
+    # Surrogate keys are for the cache, not readers (they would list embargo-free ids, but also
+    # cost bytes); a purger may ask to see them (X-Edge-Debug, the tests).
+    if (!(client.ip ~ purgers && req.http.X-Edge-Debug)) {
+        unset resp.http.xkey;
+    }
+    if (obj.hits > 0) {
+        set resp.http.X-Edge-Cache = "hit";
+    } else {
+        set resp.http.X-Edge-Cache = "miss";
+    }
+}

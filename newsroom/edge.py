@@ -1,0 +1,207 @@
+"""The HTTP cache in front (Varnish, a CDN): surrogate keys on responses and purges by key.
+
+**Surrogate keys.** Every reader response names what it shows in an ``xkey``
+header (space-separated): ``a<id>`` for each article on it (the article page,
+every item of a list), ``s<id>`` a section page, ``t<id>`` a tag page,
+``au<id>`` an author page, ``home``, ``feed``, ``sitemap``, ``search``,
+``rank-<window>`` a ranking list, and ``site`` on every page (the navigation).
+Views, selectors and models add keys while the response is rendered
+(:func:`edge_keys_add`) to a per-request collector that
+:class:`EdgeKeysMiddleware` opens and turns into the header. Collecting costs
+no query: the keys come from objects already loaded.
+
+**Purges.** ``newsroom.invalidation`` decides which keys a change
+invalidates and hands them, once the transaction commits, to every purge
+backend :func:`edge_purgers` returns (``NEWSROOM_EDGE_PURGE_URLS``). A backend
+implements :class:`EdgePurger` (``purge_keys``); :class:`VarnishXkeyPurger`
+sends ``PURGE /`` with an ``xkey-purge`` header, which
+``deploy/varnish/newsroom.vcl`` hands to vmod xkey. A CDN backend would do the
+same with its own API (the README's "At the edge" section: Fastly, Cloudflare,
+CloudFront). Errors are logged, never raised: an editor's save never fails
+because a cache is unreachable (its copies expire after ``s-maxage`` anyway).
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from collections.abc import Iterable
+from contextvars import ContextVar
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# The response header that names a page's surrogate keys (vmod xkey reads this one).
+KEYS_HEADER = "xkey"
+# Every page carries this key: what every page shows (the navigation) changed.
+SITE_KEY = "site"
+# Beyond this many article keys (a sitemap of thousands) a response keeps only its other keys:
+# headers must stay small (Varnish's http_resp_hdr_len is 8 KiB), and such lists carry a list key
+# (``sitemap``, ``feed``) that every article change purges.
+MAX_ARTICLE_KEYS = 200
+
+_collector: ContextVar[set[str] | None] = ContextVar("newsroom_edge_keys", default=None)
+
+
+def edge_keys_add(*keys: str) -> None:
+    """Add ``keys`` to the current response's surrogate keys (nothing outside a reader request)."""
+    collected = _collector.get()
+    if collected is not None:
+        collected.update(keys)
+
+
+def edge_keys_start() -> set[str]:
+    """Open a collector for this request (``EdgeKeysMiddleware`` and the rail view)."""
+    collected: set[str] = set()
+    _collector.set(collected)
+    return collected
+
+
+def edge_keys_stop() -> None:
+    _collector.set(None)
+
+
+def edge_keys_header(keys: Iterable[str]) -> str:
+    """The ``xkey`` header value for ``keys``: sorted, article keys dropped past ``MAX_ARTICLE_KEYS``."""
+    keys = set(keys)
+    articles = {key for key in keys if key.startswith("a") and key[1:].isdigit()}
+    if len(articles) > MAX_ARTICLE_KEYS:
+        keys -= articles
+    return " ".join(sorted(keys))
+
+
+# Keys named by the URL alone (view name -> key); per-object keys come from the views and models.
+VIEW_KEYS = {
+    "articles:home": "home",
+    "articles:search": "search",
+    "syndication:feed": "feed",
+    "syndication:atom": "feed",
+    "syndication:section_feed": "feed",
+    "syndication:section_atom": "feed",
+    "syndication:tag_feed": "feed",
+    "syndication:tag_atom": "feed",
+    "syndication:sitemap": "sitemap",
+    "syndication:sitemap_news": "sitemap",
+    "syndication:sitemap_section": "sitemap",
+}
+
+
+class EdgeKeysMiddleware:
+    """Collects the surrogate keys of an anonymous ``GET``/``HEAD`` and sends them as ``xkey``.
+
+    Sits after ``PageCacheMiddleware``, so stored pages keep their header and
+    every hit replays it. Personal (private) responses get none: no shared
+    cache keeps them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        collected = edge_keys_start()
+        try:
+            response = self.get_response(request)
+        finally:
+            edge_keys_stop()
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.view_name in VIEW_KEYS:
+            collected.add(VIEW_KEYS[match.view_name])
+        if "private" not in response.get("Cache-Control", "") and not response.has_header(KEYS_HEADER):
+            collected.add(SITE_KEY)
+            response[KEYS_HEADER] = edge_keys_header(collected)
+        return response
+
+
+# --- Purge backends ---------------------------------------------------------------------------
+
+
+class EdgePurger:
+    """A cache in front that can drop every copy carrying one of some surrogate keys."""
+
+    def purge_keys(self, keys: Iterable[str]) -> None:
+        """Drop every cached response that carries any of ``keys``; log errors, never raise."""
+        raise NotImplementedError
+
+
+class VarnishXkeyPurger(EdgePurger):
+    """One Varnish running ``deploy/varnish/newsroom.vcl``: ``PURGE /`` with ``xkey-purge: <keys>``."""
+
+    # Keys per request: keeps the header far below Varnish's http_req_hdr_len (8 KiB).
+    KEYS_PER_REQUEST = 300
+
+    def __init__(self, url: str, *, timeout: float = 1.0):
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"NEWSROOM_EDGE_PURGE_URLS: {url!r} is not an http:// URL")
+        self.url = url
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"VarnishXkeyPurger({self.url!r})"
+
+    def purge_keys(self, keys: Iterable[str]) -> None:
+        keys = sorted(set(keys))
+        for start in range(0, len(keys), self.KEYS_PER_REQUEST):
+            chunk = " ".join(keys[start : start + self.KEYS_PER_REQUEST])
+            try:
+                self.request(chunk)
+            except (OSError, http.client.HTTPException) as exc:
+                logger.error("edge purge of %s at %s failed: %s", chunk, self.url, exc)
+
+    def request(self, keys: str) -> int:
+        """Send one purge of ``keys`` (space-separated); return the status (non-200 is logged)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.request("PURGE", "/", headers={"xkey-purge": keys, "Host": self.host})
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            logger.error("edge purge of %s at %s answered %s", keys, self.url, response.status)
+        return response.status
+
+
+def edge_purgers() -> list[EdgePurger]:
+    """The purge backends of ``NEWSROOM_EDGE_PURGE_URLS`` (one Varnish each), none when unset."""
+    return _purgers(tuple(settings.EDGE_PURGE_URLS), float(settings.EDGE_PURGE_TIMEOUT))
+
+
+@lru_cache(maxsize=4)
+def _purgers(urls: tuple[str, ...], timeout: float) -> list[EdgePurger]:
+    return [VarnishXkeyPurger(url, timeout=timeout) for url in urls]
+
+
+def edge_purge(keys: Iterable[str]) -> None:
+    """Purge ``keys`` at every configured cache in front, now (``newsroom.invalidation`` calls it on commit)."""
+    keys = set(keys)
+    if not keys:
+        return
+    for purger in edge_purgers():
+        purger.purge_keys(keys)
+
+
+# --- The VCL ---------------------------------------------------------------------------------
+
+
+def edge_vcl_render(*, backends: list[tuple[str, int]], template: str | None = None) -> str:
+    """``deploy/varnish/newsroom.vcl`` with its placeholders filled: the app servers and the query parameters."""
+    from newsroom.middleware import page_cache_query_known
+
+    if template is None:
+        template = (settings.BASE_DIR / "deploy" / "varnish" / "newsroom.vcl").read_text()
+    declared = "\n".join(
+        f'backend app{n} {{\n    .host = "{host}";\n    .port = "{port}";\n    .probe = healthz;\n'
+        "    .connect_timeout = 1s;\n    .first_byte_timeout = 30s;\n}"
+        for n, (host, port) in enumerate(backends, start=1)
+    )
+    added = "\n".join(f"    app.add_backend(app{n});" for n in range(1, len(backends) + 1))
+    params = "|".join(sorted(page_cache_query_known()))
+    return template.replace("@BACKENDS@", declared).replace("@DIRECTOR_ADD@", added).replace("@QUERY_PARAMS@", params)
