@@ -20,6 +20,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from articles.templatetags import news, photos, seo
 from articles.urlcache import reverse_cached
+from newsroom.rails import rail_slot
 from rankings.templatetags import page_views, rankings
 
 
@@ -47,6 +48,7 @@ def environment(**options) -> Environment:
         ranking_top_in_section=rankings.ranking_top_in_section,
         ranking_access=rankings.ranking_access,
         page_view_beacon=page_views.page_view_beacon,
+        rail_slot=rail_slot,
     )
     env.filters.update(
         jst=news.jst,

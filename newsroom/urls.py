@@ -3,13 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from newsroom import views
+from newsroom import rails, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
+    # Ranking rails alone: edge-side includes behind Varnish (newsroom.rails).
+    path("rails/<int:section_id>/", rails.rail_view, name="rail"),
     path("", include("rankings.urls")),
     # Feeds, sitemaps, robots.txt: before articles.urls so /section/<slug>/feed/ is never a page.
     path("", include("articles.urls_syndication")),

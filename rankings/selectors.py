@@ -147,8 +147,10 @@ def _ranking_cache_generation(request=None) -> str:
 _last_read: str | None = None
 
 
-def _list_cache_seconds() -> int:
-    return settings.RANKINGS.get("LIST_CACHE_SECONDS", LIST_CACHE_SECONDS_DEFAULT)
+def list_cache_seconds() -> int:
+    # One of the three layers keeping a rail (newsroom.rails): at most a third of RAIL_MAX_AGE.
+    configured = settings.RANKINGS.get("LIST_CACHE_SECONDS", LIST_CACHE_SECONDS_DEFAULT)
+    return max(1, min(configured, int(settings.RAIL_MAX_AGE) // 3))
 
 
 def _cached(key_suffix: str, compute):
@@ -156,7 +158,7 @@ def _cached(key_suffix: str, compute):
     value = _cache_get(key)
     if value is None:
         value = compute()
-        _cache_set(key, value, _list_cache_seconds())
+        _cache_set(key, value, list_cache_seconds())
     return value
 
 

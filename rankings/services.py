@@ -14,8 +14,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from articles.cache import page_cache_invalidate
 from articles.models import Article, Section
+from newsroom.edge import edge_purge
 from rankings.backends import FlushResult, get_backend
 from rankings.models import PageViewDaily, PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
 from rankings.readers import network_hash, reader_hash, user_agent_is_bot
@@ -201,8 +201,9 @@ def ranking_snapshots_update(*, now: datetime | None = None) -> RankingsUpdateRe
                 (e.article_id, *(getattr(e, name) for name in _SHOWN_FIELDS)) for e in entries if e.snapshot is snapshot
             ]
         if {k: v for k, v in shown_now.items() if v} != {k: v for k, v in shown_before.items() if v}:
-            # Lists are on every reader page: stored pages must not keep showing the old ones.
-            page_cache_invalidate()
+            # Pages are not touched (their rails refresh on their own, newsroom.rails); the
+            # /ranking/ pages at the edge are purged by their keys.
+            transaction.on_commit(lambda: edge_purge({f"rank-{window}" for window in conf["WINDOWS"]}))
 
     deleted = ranking_snapshots_prune_history(now=now)
     return RankingsUpdateResult(

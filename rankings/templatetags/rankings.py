@@ -46,7 +46,7 @@ def _list_html(*, scope: str, window, title: str, list_id: str, entries, request
         context = {"title": title, "entries": entries(), "list_id": list_id, "more_url_window": window}
         return get_template(LIST_TEMPLATE).render(context)
 
-    seconds = settings.RANKINGS.get("LIST_CACHE_SECONDS", selectors.LIST_CACHE_SECONDS_DEFAULT)
+    seconds = selectors.list_cache_seconds()
     return fragment_by_key(key, render=render, seconds=seconds)
 
 

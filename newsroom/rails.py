@@ -1,0 +1,149 @@
+"""Ranking rails kept apart from the pages they appear on, so ranking updates never flush pages.
+
+A reader page holds a marker where its rail goes (``rail_slot``, from
+``templates/includes/rail.html``); pages are stored with the marker, and
+:class:`RailSpliceMiddleware`, outside the page cache, fills it on every
+answer, hit or miss:
+
+* behind Varnish (the request says ``Surrogate-Capability: ...ESI/1.0``), with
+  ``<esi:include src="/rails/<section id>/"/>`` and ``Surrogate-Control:
+  content="ESI/1.0"``: Varnish fetches the rail (:func:`rail_view`) on its own
+  short lifetime and splices it in, the page staying cached for its own;
+* otherwise (the embedded mode, no JavaScript needed), with the rail's HTML,
+  kept here at most a third of ``RAIL_MAX_AGE``: a cheap string replace.
+
+Each layer that keeps a rail (the list cache of ``rankings.selectors``, this
+module's copy, Varnish's copy of ``/rails/``) keeps it at most
+``RAIL_MAX_AGE / 3`` seconds, so a rail is at most ``RAIL_MAX_AGE`` seconds
+older than the newest snapshot. Conditional GETs are answered here too, since
+a stored page's ETag does not cover its rail.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_safe
+
+from articles.fragments import fragment_local_get, fragment_local_set
+from newsroom.edge import edge_keys_add
+
+# The section's id, slug and name travel in the marker: filling it needs no query, and a renamed
+# section (which re-renders its pages) gets a rail of its own name at once.
+MARKER = "<!--newsroom-rail:{}:{}-->"
+_MARKER_RE = re.compile(rb"<!--newsroom-rail:(\d{1,19}):([A-Za-z0-9_=-]*)-->")
+_MARKER_PREFIX = b"<!--newsroom-rail:"
+NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Content-Location", "Expires", "X-Cache")
+
+
+def rail_seconds() -> int:
+    """How long each layer may keep a rail: a third of ``RAIL_MAX_AGE`` (at least 1 s)."""
+    return max(1, int(settings.RAIL_MAX_AGE) // 3)
+
+
+def rail_slot(section=None) -> SafeString:
+    """The marker a page holds where its rail (the site-wide list, plus ``section``'s) goes."""
+    if not isinstance(getattr(section, "pk", None), int):  # no section (or an undefined one)
+        return mark_safe(MARKER.format(0, ""))  # noqa: S308 - a fixed comment
+    data = base64.urlsafe_b64encode(json.dumps([section.slug, section.name]).encode()).decode()
+    return mark_safe(MARKER.format(section.pk, data))  # noqa: S308 - digits and base64 only
+
+
+def rail_html(section_id: int, data: str = "") -> str:
+    """The rail's HTML for ``section_id`` (0: site-wide list only), this process's copy for ``rail_seconds()``.
+
+    ``data``: the marker's slug and name of the section; without it (``/rails/``) the section is read.
+    """
+    from rankings.selectors import ranking_window_default
+
+    seconds = rail_seconds()
+    # Keyed by the time slot, not a generation: a page-cache hit pays no cache round trip for it.
+    key = f"rail:{section_id}:{data}:{int(time.time() // seconds)}"
+    html = fragment_local_get(key)
+    if html is None:
+        html = _rail_render(section_id, data)
+        fragment_local_set(key, html, seconds=seconds)
+    edge_keys_add(f"rank-{ranking_window_default()}")
+    return html
+
+
+def _rail_render(section_id: int, data: str) -> str:
+    from articles.models import Section
+    from rankings.templatetags.rankings import ranking_access, ranking_top_in_section
+
+    context = {"request": None}
+    section = None
+    if section_id and data:
+        try:
+            slug, name = json.loads(base64.urlsafe_b64decode(data.encode()))
+            section = Section(pk=section_id, slug=str(slug), name=str(name))
+        except (ValueError, TypeError):
+            section = None
+    if section_id and section is None:
+        section = Section.objects.filter(pk=section_id).only("id", "name", "slug").first()
+    parts = [ranking_top_in_section(context, section)] if section is not None else []
+    parts.append(ranking_access(context))
+    return "".join(str(part) for part in parts)
+
+
+@require_safe
+def rail_view(request, section_id: int):
+    """``/rails/<section id>/``: the rail alone, for Varnish's edge-side includes."""
+    if section_id > 2**63 - 1:
+        section_id = 0
+    if section_id:
+        edge_keys_add(f"s{section_id}")  # a renamed section purges its rails too
+    html = rail_html(section_id)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    seconds = rail_seconds()
+    response["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
+    return response
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    from django.utils.http import parse_etags
+
+    candidates = parse_etags(if_none_match)
+    return "*" in candidates or any(candidate.removeprefix("W/") == etag for candidate in candidates)
+
+
+class RailSpliceMiddleware:
+    """Fills the rail markers of a reader page: edge-side includes behind Varnish, the rail's HTML otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        # The page cache's ETag is of the page without its rail: conditional GETs are answered here.
+        if_none_match = request.META.pop("HTTP_IF_NONE_MATCH", None)
+        response = self.get_response(request)
+        if response.streaming:
+            return response
+        body = response.content
+        if response.status_code == 200 and _MARKER_PREFIX in body:
+            if "ESI/1.0" in request.headers.get("Surrogate-Capability", ""):
+                body = _MARKER_RE.sub(lambda m: b'<esi:include src="/rails/%s/"/>' % m.group(1), body)
+                response["Surrogate-Control"] = 'content="ESI/1.0"'
+            else:
+                body = _MARKER_RE.sub(lambda m: rail_html(int(m.group(1)), m.group(2).decode()).encode(), body)
+                if response.has_header("ETag"):
+                    response["ETag"] = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+            response.content = body
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(body))
+        if if_none_match and response.has_header("ETag") and _etag_matches(if_none_match, response["ETag"]):
+            not_modified = HttpResponseNotModified()
+            for name in NOT_MODIFIED_HEADERS:
+                if response.has_header(name):
+                    not_modified[name] = response[name]
+            return not_modified
+        return response
