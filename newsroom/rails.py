@@ -28,7 +28,7 @@ import re
 import time
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
@@ -97,7 +97,7 @@ def _rail_render(section_id: int, data: str) -> str:
 def rail_view(request, section_id: int):
     """``/rails/<section id>/``: the rail alone, for Varnish's edge-side includes."""
     if section_id > 2**63 - 1:
-        section_id = 0
+        raise Http404("No such section")
     if section_id:
         edge_keys_add(f"s{section_id}")  # a renamed section purges its rails too
     html = rail_html(section_id)

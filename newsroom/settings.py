@@ -121,6 +121,8 @@ MIDDLEWARE = [
     # Anonymous page-view beacons skip the rest of the stack (see rankings.middleware).
     "rankings.middleware.BeaconFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Brotli/gzip of anonymous, secret-free responses, hits included (newsroom.compression: BREACH).
+    "newsroom.compression.CompressionMiddleware",
     # Ranking rails spliced into pages (stored with a marker) on every answer (newsroom.rails).
     "newsroom.rails.RailSpliceMiddleware",
     # Full-page cache for anonymous readers: as early as possible so a hit skips the rest
