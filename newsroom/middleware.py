@@ -68,7 +68,8 @@ from articles.cache import (
     page_cache_ttl,
 )
 
-DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/healthz", "/static/", "/media/")
+# /rails/ and /ranking/ show ranking lists, which set their own short lifetimes (newsroom.rails).
+DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/ranking/", "/healthz", "/static/", "/media/")
 # Query strings longer than this are served uncached rather than stored.
 MAX_QUERY_LENGTH = 512
 # Pages this process last served or stored, kept to answer while Redis is skipped (a few MB).

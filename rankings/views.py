@@ -4,10 +4,12 @@ from urllib.parse import parse_qsl
 from csp.decorators import csp_exempt
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from newsroom.edge import edge_keys_add
+from newsroom.rails import rail_seconds
 from rankings import selectors as ranking_selectors
 from rankings.models import RejectedViewHourly
 from rankings.readers import client_ip, request_is_uncounted_staff, user_agent_is_bot
@@ -91,8 +93,11 @@ def ranking_page(request):
         {"window": name, "label": ranking_selectors.ranking_window_label(name), "current": name == window}
         for name in windows
     ]
-    return render(
+    response = render(
         request,
         "rankings/ranking_page.html",
         {"lists": lists, "tabs": tabs, "window_label": ranking_selectors.ranking_window_label(window)},
     )
+    # Lists, like the rails: not in the page cache, kept at the edge as briefly (newsroom.rails).
+    patch_cache_control(response, public=True, max_age=0, s_maxage=rail_seconds())
+    return response

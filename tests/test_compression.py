@@ -62,3 +62,11 @@ def test_accept_encoding_parsing_honours_q_zero():
     assert accepted_encodings("gzip;q=0, br") == {"br"}
     assert accepted_encodings("br;q=0.5, gzip;q=abc") == {"br"}
     assert accepted_encodings("") == set()
+
+
+def test_static_files_are_precompressed_in_brotli_and_gzip(settings):
+    css = [path for path in settings.STATIC_ROOT.rglob("*.css") if not path.name.endswith((".gz", ".br"))]
+    assert css
+    for path in css:
+        assert path.with_name(path.name + ".br").exists(), path
+        assert path.with_name(path.name + ".gz").exists(), path

@@ -74,3 +74,12 @@ def test_without_varnish_the_rail_is_spliced_in_and_conditional_gets_follow_it(c
     assert "Access Ranking" in html
     etag = response["ETag"]
     assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_the_ranking_page_is_kept_as_briefly_as_a_rail_and_names_its_window(client, settings):
+    settings.RAIL_MAX_AGE = 60
+    response = client.get("/ranking/")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=0, s-maxage=20"
+    assert not response.has_header("X-Cache")  # not in the page cache, which ranking updates never flush
+    assert "rank-24h" in keys(response)
