@@ -66,7 +66,12 @@ for n, views in ((1, 10), (2, 5)):
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def settings_static_root(_collected_static):
+    return _collected_static
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, settings_static_root):
     base_url = os.environ["DATABASE_URL"]
     parts = urlsplit(base_url)
     name = parts.path.lstrip("/") + "_edge"
@@ -90,9 +95,9 @@ def stack(tmp_path_factory):
         GUNICORN_GRACEFUL_TIMEOUT="2",
     )
     tmp = tmp_path_factory.mktemp("edge")
-    env["DJANGO_STATIC_ROOT"] = str(tmp / "static")
+    # The session's collectstatic (conftest.py) already made them.
+    env["DJANGO_STATIC_ROOT"] = str(settings_static_root)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "shell", "-c", SEED)
     manage(env, "update_rankings")
     processes = []

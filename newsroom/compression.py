@@ -29,8 +29,13 @@ from django.utils.cache import patch_vary_headers
 COMPRESSIBLE_TYPES = re.compile(r"^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg\+xml)")
 # Below this many bytes the encoding header costs about what compression saves.
 MIN_LENGTH = 200
-# Quality 5 compresses a page smaller than gzip -6 in about the same time; 11 is for static files.
-BROTLI_QUALITY = 5
+# Quality 4 compresses a page smaller than gzip -6 in less time; 11 is for static files.
+BROTLI_QUALITY = 4
+# Compressed bodies kept per process by (ETag, length, coding). Every ETag here is a hash of the
+# body (the page cache's, newsroom.rails' after a splice), and a stored page with its rail has one,
+# so a page-cache hit is compressed once per rail refresh, not once per request.
+MEMO_MAX_ENTRIES = 512
+_memo: dict[tuple[str, int, str], bytes] = {}
 GZIP_LEVEL = 6
 
 
@@ -50,6 +55,13 @@ def accepted_encodings(header: str) -> set[str]:
         if name and quality > 0:
             accepted.add(name)
     return accepted
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    """``body`` in ``coding`` ("br" or "gzip")."""
+    if coding == "br":
+        return brotli.compress(body, quality=BROTLI_QUALITY)
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 class CompressionMiddleware:
@@ -74,19 +86,23 @@ class CompressionMiddleware:
         if len(body) < MIN_LENGTH:
             return response
         accepted = accepted_encodings(request.headers.get("Accept-Encoding", ""))
-        if "br" in accepted:
-            compressed, coding = brotli.compress(body, quality=BROTLI_QUALITY), "br"
-        elif "gzip" in accepted:
-            compressed, coding = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), "gzip"
-        else:
+        coding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+        if coding is None:
             return response
+        etag = response.get("ETag")
+        compressed = _memo.get((etag, len(body), coding)) if etag else None
+        if compressed is None:
+            compressed = compress(body, coding)
+            if etag:
+                if len(_memo) >= MEMO_MAX_ENTRIES:
+                    _memo.clear()  # old ETags are never asked for again: starting over is the simplest bound
+                _memo[(etag, len(body), coding)] = compressed
         if len(compressed) >= len(body):
             return response
         response.content = compressed
         response["Content-Encoding"] = coding
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(compressed))
-        etag = response.get("ETag")
         if etag and not etag.startswith("W/"):
             # Another byte sequence: the strong ETag of the identity body no longer applies.
             response["ETag"] = f"W/{etag}"

@@ -1,6 +1,7 @@
 """newsroom.compression: brotli and gzip for anonymous pages, never next to a secret (BREACH)."""
 
 import gzip
+import time
 
 import brotli
 import pytest
@@ -70,3 +71,36 @@ def test_static_files_are_precompressed_in_brotli_and_gzip(settings):
     for path in css:
         assert path.with_name(path.name + ".br").exists(), path
         assert path.with_name(path.name + ".gz").exists(), path
+
+
+def _views(article, count):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rankings.models import PageViewHourly
+
+    hour = (timezone.now() - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    PageViewHourly.objects.update_or_create(article=article, hour=hour, defaults={"views": count})
+
+
+def test_a_compressed_hit_carries_the_rail_of_its_time_not_a_kept_copy(client, settings):
+    from rankings.services import ranking_snapshots_update
+
+    settings.RAIL_MAX_AGE = 3
+    alpha = ArticleFactory(headline="Alpha Story")
+    beta = ArticleFactory(headline="Beta Story", section=alpha.section)
+    _views(alpha, 10)
+    _views(beta, 5)
+    ranking_snapshots_update()
+    client.get(alpha.get_absolute_url())
+    rail = brotli.decompress(client.get(alpha.get_absolute_url(), HTTP_ACCEPT_ENCODING="br").content)
+    rail = rail.split(b'class="rail"', 1)[1]
+    assert rail.index(b"Alpha Story") < rail.index(b"Beta Story")
+    _views(beta, 50)
+    ranking_snapshots_update()
+    time.sleep(2.1)  # past each rail layer's copy (RAIL_MAX_AGE / 3)
+    response = client.get(alpha.get_absolute_url(), HTTP_ACCEPT_ENCODING="br")
+    assert response["X-Cache"] == "hit"
+    rail = brotli.decompress(response.content).split(b'class="rail"', 1)[1]
+    assert rail.index(b"Beta Story") < rail.index(b"Alpha Story")

@@ -46,7 +46,8 @@ sub vcl_recv {
     set req.backend_hint = app.backend();
 
     if (req.method == "PURGE") {
-        if (client.ip !~ purgers) {
+        # Through a proxy in front (nginx adds X-Forwarded-For) it is a reader's request: refused.
+        if (client.ip !~ purgers || req.http.X-Forwarded-For) {
             return (synth(403, "Forbidden"));
         }
         if (req.http.xkey-purge) {
