@@ -177,6 +177,8 @@ class PageCacheMiddleware:
             page_cache_failed("page lookup", exc)
             return self.get_response(request)
         page_cache_succeeded()
+        # For the rail spliced in outside (newsroom.rails): a content change re-renders it too.
+        request.page_generation = generation
         entry = found.get(key)
         now = time.time()
         if entry is not None and generation is not None and entry[0] == generation and entry[1] > now:
@@ -184,7 +186,7 @@ class PageCacheMiddleware:
             return self.replay(request, entry, now)
 
         if generation is None:
-            generation = page_cache_generation(create=True)
+            generation = request.page_generation = page_cache_generation(create=True)
         response = self.get_response(request)
         response["X-Cache"] = "miss"
         if generation is None or request.method != "GET" or not response_is_storable(response):

@@ -56,16 +56,18 @@ def rail_slot(section=None) -> SafeString:
     return mark_safe(MARKER.format(section.pk, data))  # noqa: S308 - digits and base64 only
 
 
-def rail_html(section_id: int, data: str = "") -> str:
+def rail_html(section_id: int, data: str = "", *, generation=None) -> str:
     """The rail's HTML for ``section_id`` (0: site-wide list only), this process's copy for ``rail_seconds()``.
 
     ``data``: the marker's slug and name of the section; without it (``/rails/``) the section is read.
+    ``generation``: the page cache's, read by ``PageCacheMiddleware``: a change to the content (an
+    article withdrawn) renders the rail again at once.
     """
     from rankings.selectors import ranking_window_default
 
     seconds = rail_seconds()
     # Keyed by the time slot, not a generation: a page-cache hit pays no cache round trip for it.
-    key = f"rail:{section_id}:{data}:{int(time.time() // seconds)}"
+    key = f"rail:{section_id}:{data}:{generation}:{int(time.time() // seconds)}"
     html = fragment_local_get(key)
     if html is None:
         html = _rail_render(section_id, data)
@@ -134,7 +136,10 @@ class RailSpliceMiddleware:
                 body = _MARKER_RE.sub(lambda m: b'<esi:include src="/rails/%s/"/>' % m.group(1), body)
                 response["Surrogate-Control"] = 'content="ESI/1.0"'
             else:
-                body = _MARKER_RE.sub(lambda m: rail_html(int(m.group(1)), m.group(2).decode()).encode(), body)
+                generation = getattr(request, "page_generation", None)
+                body = _MARKER_RE.sub(
+                    lambda m: rail_html(int(m.group(1)), m.group(2).decode(), generation=generation).encode(), body
+                )
                 if response.has_header("ETag"):
                     response["ETag"] = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
             response.content = body

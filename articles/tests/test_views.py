@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import views
-from articles.fragments import fragment_local_clear
 from articles.models import Article, ArticleUpdate
 from articles.tests.factories import (
     ArticleFactory,
@@ -312,7 +311,6 @@ def test_article_page_queries_are_few_and_constant(client, django_assert_num_que
         ArticleUpdateFactory(article=big, kind=ArticleUpdate.Kind.CORRECTION if n % 2 else ArticleUpdate.Kind.UPDATE)
     ArticleFactory.create_batch(8, section=politics, lead_photo=small_photo())
     cache.clear()
-    fragment_local_clear()  # the rail's copy too (newsroom.rails)
     with django_assert_num_queries(baseline):
         assert client.get(big.get_absolute_url()).status_code == 200
 
@@ -376,12 +374,10 @@ def test_list_pages_queries_do_not_grow_with_content(client, django_assert_num_q
         _fill(SectionFactory(name=f"Extra {n}", slug=f"extra-{n}"), 3, photos=photos, tag="common", author=author)
     _fill(politics, 25, photos=photos, tag="common", author=author)
     cache.clear()
-    fragment_local_clear()  # the rail's copy too (newsroom.rails)
     with django_assert_num_queries(baseline):
         assert client.get(url).status_code == 200
     if url != "/":
         cache.clear()
-        fragment_local_clear()  # the rail's copy too (newsroom.rails)
         with django_assert_num_queries(baseline):
             assert client.get(f"{url}{'&' if '?' in url else '?'}page=2").status_code == 200
 
