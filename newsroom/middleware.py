@@ -42,6 +42,7 @@ pass-through), ``PAGE_CACHE_SECONDS`` (server and CDN lifetime, ``s-maxage``),
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
@@ -68,8 +69,8 @@ from articles.cache import (
     page_cache_ttl,
 )
 
-# /rails/ and /ranking/ show ranking lists, which set their own short lifetimes (newsroom.rails).
-DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/ranking/", "/healthz", "/static/", "/media/")
+# /rails/ are fragments for Varnish's edge-side includes (newsroom.rails), not pages.
+DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/healthz", "/static/", "/media/")
 # Query strings longer than this are served uncached rather than stored.
 MAX_QUERY_LENGTH = 512
 # Pages this process last served or stored, kept to answer while Redis is skipped (a few MB).
@@ -89,6 +90,7 @@ NOT_STORED_HEADERS = frozenset({"cache-control", "etag", "expires", "x-cache", "
 # Headers a 304 repeats (RFC 9110 section 15.4.5), besides our own.
 NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Content-Location", "Expires", "X-Cache")
 UNCACHEABLE_DIRECTIVES = ("private", "no-cache", "no-store")
+S_MAXAGE = re.compile(r"\bs-maxage=(\d{1,9})")
 
 
 def page_cache_query_params() -> dict[str, frozenset[str]]:
@@ -248,6 +250,10 @@ class PageCacheMiddleware:
     def store(self, request, response, key, generation, next_due):
         now = time.time()
         ttl = page_cache_ttl(now=now, generation=generation, next_due=next_due)
+        # A view may ask for less (the ranking page lives like a rail, newsroom.rails).
+        asked = S_MAXAGE.search(response.get("Cache-Control", ""))
+        if asked:
+            ttl = min(ttl, int(asked.group(1)))
         if ttl <= 0:
             # A scheduled article goes live within the second: nobody may keep this copy.
             response["Cache-Control"] = "public, no-cache"

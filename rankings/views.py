@@ -98,6 +98,6 @@ def ranking_page(request):
         "rankings/ranking_page.html",
         {"lists": lists, "tabs": tabs, "window_label": ranking_selectors.ranking_window_label(window)},
     )
-    # Lists, like the rails: not in the page cache, kept at the edge as briefly (newsroom.rails).
+    # Lists, like the rails: kept by the page cache and the edge as briefly (newsroom.rails).
     patch_cache_control(response, public=True, max_age=0, s_maxage=rail_seconds())
     return response
