@@ -1,0 +1,177 @@
+"""Edge benchmark (run through ``bench/edge``): Varnish in front of two gunicorn app servers.
+
+1. A scratch SQLite site under ``--dir``: ``migrate``, the demo newsroom (``seed_demo``),
+   ``update_rankings``, ``collectstatic``; never the project's own ``db.sqlite3``.
+2. Two gunicorn app servers (``gunicorn.conf.py``, ``--workers`` each, DEBUG off) and one varnishd
+   with the repo's VCL (``manage.py edge_vcl``) in front, on free loopback ports.
+3. wrk, interleaved: /healthz on gunicorn; a static object (the site's CSS) through Varnish; the
+   article, home and section pages through Varnish (warm: every request is a Varnish hit); /healthz
+   on gunicorn again. Ratios are against the mean of the two /healthz runs.
+
+Target: cached article through Varnish >= 10x /healthz on gunicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import run, say  # bench/ is on sys.path when run as a script
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 10.0
+VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
+WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+
+URLS = """
+from articles.models import Article, Section
+from django.templatetags.static import static
+import json
+article = Article.objects.published().filter(lead_photo__isnull=False).first() or Article.objects.published().first()
+section = Section.objects.order_by("position").first()
+print(json.dumps({"article": article.get_absolute_url(), "section": section.get_absolute_url(),
+                  "static": static("css/site.css")}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"bench/edge: {url} did not answer within {seconds:g} s")
+
+
+def wrk(args, url: str) -> float:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}"]
+    subprocess.run([*cmd, f"-d{args.warmup:g}s", url], capture_output=True, check=True)
+    out = subprocess.run([*cmd, f"-d{args.duration:g}s", url], capture_output=True, text=True, check=True).stdout
+    rps = float(WRK_RPS.search(out).group(1))
+    non2xx = WRK_NON2XX.search(out)
+    say(f"  {url:<70.70} {rps:>10,.0f} req/s" + (f"  NON-2xx: {non2xx.group(1)}" if non2xx else ""))
+    return rps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement (10)")
+    parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds before each (2)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app server (2)")
+    parser.add_argument("--dir", default="/tmp/newsroom-bench-edge", help="scratch folder (/tmp/newsroom-bench-edge)")
+    parser.add_argument("--fresh", action="store_true", help="start from an empty scratch folder")
+    args = parser.parse_args()
+
+    scratch = Path(args.dir)
+    if args.fresh and scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_", "NEWSROOM_"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    varnish_port = free_port()
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"sqlite:///{scratch / 'bench.sqlite3'}",
+        DJANGO_STATIC_ROOT=str(scratch / "static"),
+        DJANGO_MEDIA_ROOT=str(scratch / "media"),
+        NEWSROOM_EDGE_PURGE_URLS=f"http://127.0.0.1:{varnish_port}",
+        GUNICORN_WORKERS=str(args.workers),
+        GUNICORN_ACCESS_LOG="",
+        GUNICORN_MAX_REQUESTS="0",
+    )
+    py = sys.executable
+    say("bench/edge: preparing the scratch site...")
+    run([py, "manage.py", "migrate", "--noinput", "-v0"], env)
+    if not (scratch / ".seeded").exists():
+        run([py, "manage.py", "seed_demo"], env, stdout=subprocess.DEVNULL)
+        (scratch / ".seeded").touch()
+    run([py, "manage.py", "update_rankings"], env, stdout=subprocess.DEVNULL)
+    run([py, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    urls = json.loads(run([py, "manage.py", "shell", "-c", URLS], env, capture_output=True, text=True).stdout)
+
+    ports = [free_port(), free_port()]
+    vcl = scratch / "newsroom.vcl"
+    vcl.write_text(
+        run(
+            [py, "manage.py", "edge_vcl", *(f"127.0.0.1:{p}" for p in ports)], env, capture_output=True, text=True
+        ).stdout
+    )
+    processes = []
+    try:
+        for port in ports:
+            processes.append(
+                subprocess.Popen(
+                    [py, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
+                    cwd=ROOT,
+                    env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        processes.append(
+            subprocess.Popen(
+                [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(scratch / "varnish")]
+                + ["-T", "none", "-j", "none", "-s", "malloc,256m"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        app = f"http://127.0.0.1:{ports[0]}"
+        edge = f"http://127.0.0.1:{varnish_port}"
+        for url in (f"{app}/healthz", f"http://127.0.0.1:{ports[1]}/healthz", f"{edge}/healthz"):
+            wait_up(url)
+        say(f"  wrk -t{args.threads} -c{args.connections}, {args.duration:g}s after {args.warmup:g}s warm-up")
+        before = wrk(args, f"{app}/healthz")
+        static = wrk(args, f"{edge}{urls['static']}")
+        pages = {
+            name: wrk(args, f"{edge}{path}")
+            for name, path in (("article", urls["article"]), ("home", "/"), ("section", urls["section"]))
+        }
+        after = wrk(args, f"{app}/healthz")
+        healthz = (before + after) / 2
+        say()
+        say(f"  /healthz on gunicorn (mean)      {healthz:>10,.0f} req/s")
+        say(f"  static object through Varnish    {static:>10,.0f} req/s  {static / healthz:5.1f}x")
+        for name, rps in pages.items():
+            say(f"  cached {name:<8} through Varnish  {rps:>10,.0f} req/s  {rps / healthz:5.1f}x")
+        verdict = "met" if pages["article"] / healthz >= TARGET else "MISSED"
+        say(f"  target: cached article >= {TARGET:g}x /healthz on gunicorn: {verdict}")
+    finally:
+        for process in reversed(processes):
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
