@@ -3,7 +3,7 @@
 **Surrogate keys.** Every reader response names what it shows in an ``xkey``
 header (space-separated): ``a<id>`` for each article on it (the article page,
 every item of a list), ``s<id>`` a section page, ``t<id>`` a tag page,
-``au<id>`` an author page, ``home``, ``feed``, ``sitemap``, ``search``,
+``au<id>`` an author page, ``p<id>`` each photo shown, ``home``, ``feed``, ``sitemap``, ``search``,
 ``rank-<window>`` a ranking list, and ``site`` on every page (the navigation).
 Views, selectors and models add keys while the response is rendered
 (:func:`edge_keys_add`) to a per-request collector that

@@ -144,12 +144,9 @@ def _update_changed(sender, instance, raw=False, **kwargs):
 
 
 def _photo_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    from articles.models import Article
-
-    ids = Article.objects.filter(lead_photo_id=instance.pk).values_list("pk", flat=True) if instance.pk else []
-    content_invalidate(keys={f"a{pk}" for pk in ids})
+    # Every page showing the photo carries p<id> (articles.templatetags.photos): no query here.
+    if not raw and instance.pk:
+        content_invalidate(keys={f"p{instance.pk}"})
 
 
 def _keyed_changed(prefix: str):

@@ -33,6 +33,15 @@ def test_list_pages_name_every_article_they_show_and_their_list(client):
     assert "sitemap" in keys(client.get("/sitemap.xml"))
 
 
+def test_a_page_names_the_photos_it_shows(client):
+    from articles.tests.factories import PhotoFactory
+
+    photo = PhotoFactory()
+    article = ArticleFactory(lead_photo=photo)
+    assert f"p{photo.pk}" in keys(client.get(article.get_absolute_url()))
+    assert f"p{photo.pk}" in keys(client.get(article.section.get_absolute_url()))
+
+
 def test_a_stored_page_replays_its_keys(client):
     article = ArticleFactory()
     first = client.get(article.get_absolute_url())

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from articles.photos import photo_crop_url as _photo_crop_url
 from articles.photos import photo_display_size, photo_fallback_src, photo_srcset
+from newsroom.edge import edge_keys_add
 
 register = template.Library()
 
@@ -30,6 +31,8 @@ def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class="", alt=Non
     fallback = photo_fallback_src(photo)
     if fallback is None:
         return ""
+    # The page shows this photo: a new image, crop or caption purges it (newsroom.invalidation).
+    edge_keys_add(f"p{photo.pk}")
     loading = loading if loading in _LOADING else "lazy"
     alt_text = getattr(photo, "alt_text", "") if alt is None else alt
     webp = photo_srcset(photo, "webp")
