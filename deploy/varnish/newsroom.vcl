@@ -46,8 +46,9 @@ sub vcl_recv {
     set req.backend_hint = app.backend();
 
     if (req.method == "PURGE") {
-        # Through a proxy in front (nginx adds X-Forwarded-For) it is a reader's request: refused.
-        if (client.ip !~ purgers || req.http.X-Forwarded-For) {
+        # Relayed by a proxy in front (nginx sent X-Forwarded-For, to which Varnish appended the
+        # proxy's address) it is a reader's request: refused.
+        if (client.ip !~ purgers || req.http.X-Forwarded-For ~ ",") {
             return (synth(403, "Forbidden"));
         }
         if (req.http.xkey-purge) {

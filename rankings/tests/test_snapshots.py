@@ -337,6 +337,7 @@ def test_a_ranking_update_never_makes_stored_pages_stale_and_their_rails_follow_
     assert rail.index("Beta Story") < rail.index("Alpha Story")  # ...with the new rail spliced in
 
 
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_leave_exactly_one_current_list_per_scope():
     """Several update_rankings at once (cron overlap): the advisory lock serialises their writes."""
     from concurrent.futures import ThreadPoolExecutor
