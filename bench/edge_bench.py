@@ -109,13 +109,16 @@ def main() -> None:
     )
     py = sys.executable
     say("bench/edge: preparing the scratch site...")
-    run([py, "manage.py", "migrate", "--noinput", "-v0"], env)
+    # No purges while the site is prepared: the Varnish it names is not running yet.
+    prepare = {**env, "NEWSROOM_EDGE_PURGE_URLS": ""}
+    run([py, "manage.py", "migrate", "--noinput", "-v0"], prepare)
     if not (scratch / ".seeded").exists():
-        run([py, "manage.py", "seed_demo"], env, stdout=subprocess.DEVNULL)
+        run([py, "manage.py", "seed_demo"], prepare, stdout=subprocess.DEVNULL)
         (scratch / ".seeded").touch()
-    run([py, "manage.py", "update_rankings"], env, stdout=subprocess.DEVNULL)
+    run([py, "manage.py", "update_rankings"], prepare, stdout=subprocess.DEVNULL)
     run([py, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    urls = json.loads(run([py, "manage.py", "shell", "-c", URLS], env, capture_output=True, text=True).stdout)
+    shell = run([py, "manage.py", "shell", "-c", URLS], env, capture_output=True, text=True).stdout
+    urls = json.loads(shell.strip().splitlines()[-1])  # the last line: anything printed before is not ours
 
     ports = [free_port(), free_port()]
     vcl = scratch / "newsroom.vcl"
