@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from newsroom.edge import SITE_KEY, edge_purge
 
@@ -181,7 +181,8 @@ def connect_receivers() -> None:
 
     pre_save.connect(_article_before_save, sender=Article, dispatch_uid="invalidation_article_before")
     post_save.connect(_article_saved, sender=Article, dispatch_uid="invalidation_article_saved")
-    post_delete.connect(_article_deleted, sender=Article, dispatch_uid="invalidation_article_deleted")
+    # Before the delete: the row is still there to read a deferred section from (workflow locks a few columns).
+    pre_delete.connect(_article_deleted, sender=Article, dispatch_uid="invalidation_article_deleted")
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
         for model, receiver in (
             (ArticleUpdate, _update_changed),
