@@ -97,7 +97,15 @@
         savedAt: Date.now(), base: baseField ? baseField.value : null, values: collect(form),
       }))
     }
+    // Only a person's edit makes the form dirty: widgets that set themselves up (the tag and
+    // author selects, the body editor) fire change/input events on load that are not edits.
+    let userActed = false
+    for (const type of ["keydown", "pointerdown", "paste", "drop"]) {
+      form.addEventListener(type, () => { userActed = true }, true)
+    }
     const onEdit = (event) => {
+      if (event.isTrusted) userActed = true
+      if (!userActed) return
       if (event.target.name && event.target.name !== "csrfmiddlewaretoken") dirty = true
       clearTimeout(timer)
       timer = setTimeout(store, DEBOUNCE_MS)
