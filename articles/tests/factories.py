@@ -4,6 +4,7 @@ import io
 from datetime import timedelta
 
 import factory
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -17,6 +18,20 @@ def make_image_file(*, name="photo.jpg", size=(1600, 900), color=(30, 90, 160), 
     Image.new("RGB", size, color).save(buffer, format=fmt)
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[fmt]
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+STAFF_PASSWORD = "irrelevant-pass-123"
+
+
+def staff_user_create(username: str, group: str | None = None, *, password: str = STAFF_PASSWORD, **extra) -> User:
+    """A staff account in one of the role groups ("Editor", "Reporter") or in none, read back from the database.
+
+    Read back so that its permission caches start empty, as on a real request.
+    """
+    user = User.objects.create_user(username, password=password, is_staff=True, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,29 +21,13 @@ from articles.tests.factories import (
     PhotoFactory,
     SectionFactory,
     make_image_file,
+    staff_user_create,
 )
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:articles_article_changelist"
 ADD = "admin:articles_article_add"
-
-
-def make_user(username: str, group: str | None = None, **extra) -> User:
-    user = User.objects.create_user(username, password="irrelevant-pass-123", is_staff=True, **extra)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def editor():
-    return make_user("eddie", "Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_user("rita", "Reporter")
 
 
 @pytest.fixture
@@ -397,7 +380,7 @@ def test_inline_adds_an_update_with_its_author_and_counts_it(editor_client, edit
     assert article.update_count == 1
     assert article.display_headline.endswith("(UPDATE 1)")
     page = soup_of(editor_client.get(change_url(article)))
-    assert "eddie" in page.select_one("#updates-group").get_text()
+    assert "Eddie Ito" in page.select_one("#updates-group").get_text()
 
 
 # --- View on site and preview ------------------------------------------------------------------------
@@ -434,7 +417,7 @@ def test_preview_is_staff_only(client, politics):
     response = client.get(url)
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
-    client.force_login(make_user("nobody"))  # staff, but no permission
+    client.force_login(staff_user_create("nobody"))  # staff, but no permission
     assert client.get(url).status_code == 403
 
 
@@ -618,7 +601,7 @@ def test_tag_autocomplete_suggests_names_in_pages(reporter_client):
 def test_tag_autocomplete_needs_article_permissions(client):
     url = reverse("admin:articles_article_tag_autocomplete")
     assert client.get(url).status_code == 302
-    client.force_login(make_user("nobody"))
+    client.force_login(staff_user_create("nobody"))
     assert client.get(url).status_code == 403
 
 

@@ -16,17 +16,16 @@ from types import SimpleNamespace
 import feedparser
 import pytest
 from django.apps import apps as global_apps
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from articles.models import Article, EditingSession, Photo
-from articles.tests.factories import AuthorFactory, SectionFactory
+from articles.tests.factories import STAFF_PASSWORD, AuthorFactory, SectionFactory, staff_user_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-browser-test-password-1"
+PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -69,12 +68,6 @@ def serve_media(page, settings):
     return page
 
 
-def make_user(username: str, group: str) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)
@@ -100,7 +93,7 @@ def select2_pick(page, field: str, term: str, option_text: str) -> None:
 
 def test_editor_uploads_writes_tags_publishes_and_finds_it_on_section_page_and_feed(live_server, serve_media, tmp_path):
     page = serve_media
-    make_user("eddie", "Editor")
+    staff_user_create("eddie", "Editor")
     SectionFactory(name="Society", slug="society")
     AuthorFactory(name="Aiko Tanaka", slug="aiko-tanaka")
     log_in(page, live_server, "eddie")
@@ -203,7 +196,7 @@ def test_editor_uploads_writes_tags_publishes_and_finds_it_on_section_page_and_f
 
 def test_reporter_saves_a_draft_but_cannot_publish(live_server, serve_media):
     page = serve_media
-    make_user("rita", "Reporter")
+    staff_user_create("rita", "Reporter")
     SectionFactory(name="Business", slug="business")
     log_in(page, live_server, "rita")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
@@ -24,31 +24,10 @@ from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, Photo
 pytestmark = pytest.mark.django_db
 
 
-def make_user(username: str, group: str, **extra) -> User:
-    user = User.objects.create_user(username, password="irrelevant-pass-123", is_staff=True, **extra)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def editor():
-    return make_user("eddie", "Editor", first_name="Eddie", last_name="Ito")
-
-
-@pytest.fixture
-def other_editor():
-    return make_user("beth", "Editor", first_name="Beth", last_name="Sato")
-
-
-@pytest.fixture
-def reporter():
-    return make_user("rita", "Reporter", first_name="Rita", last_name="Mori")
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from playwright.sync_api import expect
 
 from articles import presence, revisions
 from articles.models import Article
-from articles.tests.factories import ArticleFactory, SectionFactory
+from articles.tests.factories import ArticleFactory, SectionFactory, staff_user_create
 from articles.tests.test_admin_browser import (  # noqa: F401  (_presence_settled, _roles: autouse fixtures)
     _presence_settled,
     _roles,
     log_in,
-    make_user,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,8 +42,8 @@ def draft(**kwargs) -> Article:
 
 
 def test_two_editors_race_both_edits_survive_and_the_second_is_told(browser, live_server):
-    eddie = make_user("eddie", "Editor")
-    make_user("beth", "Editor")
+    eddie = staff_user_create("eddie", "Editor")
+    staff_user_create("beth", "Editor")
     article = draft(headline="Harbour Plan Debated", deck="Old deck.", body="<p>First paragraph.</p>")
     alice, bob = new_page(browser), new_page(browser)
     try:
@@ -93,7 +92,7 @@ def test_two_editors_race_both_edits_survive_and_the_second_is_told(browser, liv
 
 
 def test_compare_two_revisions_and_restore_the_older_one(page, live_server):
-    make_user("eddie", "Editor")
+    staff_user_create("eddie", "Editor")
     article = draft(headline="Harbour Plan Debated", body="<p>The council met.</p>")
     log_in(page, live_server, "eddie")
     page.goto(change_url(live_server, article))
@@ -126,7 +125,7 @@ def test_compare_two_revisions_and_restore_the_older_one(page, live_server):
 
 
 def test_autosave_brings_back_the_text_of_a_closed_tab(page, live_server):
-    make_user("eddie", "Editor")
+    staff_user_create("eddie", "Editor")
     article = draft(headline="Harbour Plan Debated", deck="Old deck.", body="<p>The council met.</p>")
     log_in(page, live_server, "eddie")
     page.goto(change_url(live_server, article))
@@ -173,8 +172,8 @@ def test_autosave_brings_back_the_text_of_a_closed_tab(page, live_server):
 
 def test_presence_banner_follows_the_heartbeat_and_goes_when_the_other_editor_leaves(browser, live_server, monkeypatch):
     monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 1)  # the live server runs in this process
-    eddie = make_user("eddie", "Editor")
-    make_user("beth", "Editor")
+    eddie = staff_user_create("eddie", "Editor")
+    staff_user_create("beth", "Editor")
     article = draft(headline="Harbour Plan Debated")
     alice, bob = new_page(browser), new_page(browser)
     try:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +22,6 @@ def url(name: str, *args) -> str:
     return reverse(f"admin:articles_article_{name}", args=args)
 
 
-def make_user(username: str, group: str) -> User:
-    user = User.objects.create_user(username, password="irrelevant-pass-123", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -36,21 +30,6 @@ def client_for(user) -> Client:
 
 def soup_of(response) -> BeautifulSoup:
     return BeautifulSoup(response.content.decode(), "html.parser")
-
-
-@pytest.fixture
-def editor():
-    return make_user("eddie", "Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_user("rita", "Reporter")
-
-
-@pytest.fixture
-def other_reporter():
-    return make_user("ron", "Reporter")
 
 
 @pytest.fixture

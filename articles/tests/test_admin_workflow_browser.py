@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from taggit.models import Tag
 
 from articles.models import Article, ArticleNote, ArticlePendingChange
-from articles.tests.factories import ArticleFactory, SectionFactory
-from articles.tests.test_admin_browser import _presence_settled, log_in, make_user  # noqa: F401  (autouse fixture)
+from articles.tests.factories import ArticleFactory, SectionFactory, staff_user_create
+from articles.tests.test_admin_browser import _presence_settled, log_in  # noqa: F401  (autouse fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,8 +30,8 @@ def admin_url(live_server, article=None, action="change") -> str:
 
 
 def test_reporter_submits_and_editor_reviews_and_publishes(live_server, browser, page):
-    make_user("rita", "Reporter")
-    make_user("eddie", "Editor")
+    staff_user_create("rita", "Reporter")
+    staff_user_create("eddie", "Editor")
     SectionFactory(name="Business", slug="business")
 
     log_in(page, live_server, "rita")
@@ -69,8 +69,8 @@ def test_reporter_submits_and_editor_reviews_and_publishes(live_server, browser,
 
 
 def test_editor_sends_a_story_back_with_a_note_the_reporter_reads(live_server, browser, page):
-    rita = make_user("rita", "Reporter")
-    make_user("eddie", "Editor")
+    rita = staff_user_create("rita", "Reporter")
+    staff_user_create("eddie", "Editor")
     article = ArticleFactory(
         headline="Harbour Fees Rise", status=Article.Status.IN_REVIEW, published_at=None, owner=rita
     )
@@ -94,8 +94,8 @@ def test_editor_sends_a_story_back_with_a_note_the_reporter_reads(live_server, b
 
 
 def test_reporter_deletes_their_own_draft_but_not_anothers(live_server, page):
-    rita = make_user("rita", "Reporter")
-    ron = make_user("ron", "Reporter")
+    rita = staff_user_create("rita", "Reporter")
+    ron = staff_user_create("ron", "Reporter")
     own = ArticleFactory(headline="Rita's Draft", status=Article.Status.DRAFT, published_at=None, owner=rita)
     others = ArticleFactory(headline="Ron's Draft", status=Article.Status.DRAFT, published_at=None, owner=ron)
 
@@ -119,7 +119,7 @@ def test_reporter_deletes_their_own_draft_but_not_anothers(live_server, page):
 
 
 def test_a_pending_change_is_previewed_then_published(live_server, browser, page):
-    make_user("eddie", "Editor")
+    staff_user_create("eddie", "Editor")
     article = ArticleFactory(
         headline="Ferry Terminal Opens", slug="ferry-terminal-opens", deck="Opens in spring.", tags=["Ports"]
     )
@@ -169,7 +169,7 @@ def test_a_pending_change_is_previewed_then_published(live_server, browser, page
 
 
 def test_tag_autocomplete_picks_existing_tags_and_creates_only_on_explicit_choice(live_server, page):
-    make_user("eddie", "Editor")
+    staff_user_create("eddie", "Editor")
     Tag.objects.create(name="Tokyo", slug="tokyo")
     article = ArticleFactory(headline="Ferry Terminal Opens", status=Article.Status.DRAFT, published_at=None)
     log_in(page, live_server, "eddie")

@@ -18,30 +18,13 @@ from articles.services import (
     article_update_add,
     article_withdraw,
 )
-from articles.tests.factories import ArticleFactory, ArticleUpdateFactory
+from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, staff_user_create
 
 pytestmark = pytest.mark.django_db
 
 roles_migration = importlib.import_module("articles.migrations.0002_roles")
 # What RunPython hands the functions; they only read the connection's alias from it.
 SCHEMA_EDITOR = SimpleNamespace(connection=connection)
-
-
-def make_user(username: str, group: str | None = None) -> User:
-    user = User.objects.create_user(username, password="irrelevant-pass-123", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
-
-
-@pytest.fixture
-def editor():
-    return make_user("eddie", "Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_user("rita", "Reporter")
 
 
 def draft(**kwargs) -> Article:
@@ -250,7 +233,7 @@ def test_update_add_refuses_bad_input(editor, kind, note):
 
 
 def test_update_add_needs_the_permission():
-    nobody = make_user("visitor")
+    nobody = staff_user_create("visitor")
     with pytest.raises(PermissionDenied):
         article_update_add(article=ArticleFactory(), kind="update", note="Sneaky.", user=nobody)
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as global_apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -14,33 +14,11 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, ArticleNote, ArticlePendingChange, ArticleUpdate
 from articles.services import article_publish
-from articles.tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory
+from articles.tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory, staff_user_create
 
 pytestmark = pytest.mark.django_db
 
 workflow_migration = importlib.import_module("articles.migrations.0006_workflow")
-
-
-def make_user(username: str, group: str | None = None) -> User:
-    user = User.objects.create_user(username, password="irrelevant-pass-123", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def editor():
-    return make_user("eddie", "Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_user("rita", "Reporter")
-
-
-@pytest.fixture
-def other_reporter():
-    return make_user("ron", "Reporter")
 
 
 def draft(**kwargs) -> Article:
@@ -129,7 +107,7 @@ def test_delete_checks_the_current_row_not_a_stale_instance(reporter, editor):
 
 
 def test_editor_deletes_anything_and_a_user_without_the_permission_nothing(editor):
-    bare = make_user("visitor")
+    bare = staff_user_create("visitor")
     live = ArticleFactory(owner=bare)
     with pytest.raises(PermissionDenied):
         workflow.article_delete(article=draft(owner=bare), user=bare)
@@ -200,7 +178,7 @@ def test_note_needs_text_and_the_permission(reporter):
     with pytest.raises(ValidationError):
         workflow.article_note_add(article=article, user=reporter, text="   ")
     with pytest.raises(PermissionDenied):
-        workflow.article_note_add(article=article, user=make_user("visitor"), text="Hello")
+        workflow.article_note_add(article=article, user=staff_user_create("visitor"), text="Hello")
     now = timezone.now() - timedelta(minutes=5)
     note = workflow.article_note_add(article=article, user=reporter, text="Source is the port authority.", now=now)
     assert (note.author, note.created_at) == (reporter, now)
