@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from articles.models import Article, Section, TaggedArticle
+from articles.models import Article, ArticleMonth, Section, TaggedArticle
 from articles.structured_data import absolute_url, iso_jst, photo_image, xml_text
 from newsroom.dates import DATETIME_MIN
 
@@ -145,9 +145,14 @@ def article_lastmod(article: Article) -> datetime:
 def article_months(*, now: datetime | None = None) -> list[dict]:
     """Every month (UTC) with published articles, newest first: ``year``, ``month``, ``count``, ``lastmod``.
 
-    One grouped query over the listing index, which holds ``published_at``
-    and ``modified_at`` (no table rows are read).
+    Months that ended before the current one come from ``ArticleMonth`` (kept by
+    triggers, ``articles.sitemap_months``): one row each, however many articles
+    they hold. The current month may hold scheduled stories not yet due, so it is
+    counted live from the listing index: one range of at most a month's articles.
     """
+    now = now or timezone.now()
+    current = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = DATETIME_MIN.astimezone(UTC)
     if connection.vendor == "sqlite":
         # The first seven characters of the stored UTC text ("2026-11"): TruncMonth would call
         # a Python function per row.
@@ -156,8 +161,7 @@ def article_months(*, now: datetime | None = None) -> list[dict]:
         month = TruncMonth("published_at", tzinfo=UTC)
     rows = (
         Article.objects.published(now=now)
-        # A date stored past validation (raw SQL) has no month sitemap to list (newsroom.dates).
-        .filter(published_at__gte=DATETIME_MIN)
+        .filter(published_at__gte=max(current, DATETIME_MIN))
         .annotate(month=month)
         .order_by()
         .values("month")
@@ -173,6 +177,13 @@ def article_months(*, now: datetime | None = None) -> list[dict]:
         months.append(
             {"year": year, "month": number, "count": row["count"], "lastmod": max(row["modified"], row["published"])}
         )
+    # A date stored past validation (raw SQL) has no month sitemap to list (newsroom.dates).
+    past = ArticleMonth.objects.filter(
+        month__lt=f"{current:%Y-%m}", month__gte=f"{first.year:04d}-{first.month:02d}", article_count__gt=0
+    ).order_by("-month")
+    for summary in past:
+        year, number = (int(part) for part in summary.month.split("-"))
+        months.append({"year": year, "month": number, "count": summary.article_count, "lastmod": summary.lastmod})
     return months
 
 
