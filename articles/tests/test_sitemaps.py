@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import sitemaps
@@ -441,3 +443,28 @@ def test_rebuild_recounts_the_summary():
     ArticleMonth.objects.create(month="2020-01", article_count=9, lastmod=timezone.now())
     assert article_months_rebuild() == 2
     assert month_rows() == expected
+
+
+def tag_sitemap_pages(client) -> list[str]:
+    _, root = get_xml(client, "/sitemap.xml")
+    return [el.text for el in root.findall("sm:sitemap/sm:loc", NS) if "sitemap-tags" in el.text]
+
+
+def test_the_index_pages_tags_by_the_tags_with_stories(client, monkeypatch):
+    """More tags than a page holds: the exact count of tags with a visible story decides the pages."""
+    monkeypatch.setattr(sitemaps.TagSitemap, "limit", 2)
+    section = SectionFactory()
+    ArticleFactory(section=section, tags=["energy"])
+    ArticleFactory(section=section, status=Article.Status.DRAFT, published_at=None, tags=["unseen", "hidden"])
+    assert tag_sitemap_pages(client) == ["http://testserver/sitemap-tags.xml"]
+    ArticleFactory(section=section, tags=["ports", "rail"])
+    assert tag_sitemap_pages(client) == ["http://testserver/sitemap-tags.xml", "http://testserver/sitemap-tags.xml?p=2"]
+    assert client.get("/sitemap-tags.xml?p=3").status_code == 404
+
+
+def test_few_tags_need_no_count_of_their_stories(client, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    ArticleFactory(tags=["energy"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap-tags.xml").status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"] and "articles_article" in q["sql"]]
