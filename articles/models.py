@@ -296,6 +296,25 @@ class ArticleUpdate(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ArticleMonth(models.Model):
+    """A calendar month (UTC) with visible-status articles: their count and newest change.
+
+    Kept by database triggers in the same transaction as every article write
+    (``articles.sitemap_months``); read by the sitemap index. Never written by the code.
+    """
+
+    month = models.CharField(max_length=7, primary_key=True)  # "YYYY-MM"
+    article_count = models.IntegerField()
+    lastmod = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()  # a summary kept by the database, never edited by hand
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month}: {self.article_count}"
+
+
 class EditingSessionQuerySet(models.QuerySet):
     def active(self, *, now=None):
         """Sessions whose change form sent a heartbeat recently (see ``articles.presence``)."""

@@ -24,7 +24,7 @@ from articles.photos import (
     renditions_store,
     validate_image_upload,
 )
-from articles.revisions import article_revision_add, articles_revision_add, revision_block
+from articles.revisions import article_revision_add, articles_revision_create, revision_block
 from newsroom.dates import datetime_range_validate
 
 
@@ -101,8 +101,7 @@ def articles_imported(*, ids: list[int]) -> None:
     if not ids:
         return
     # Bulk SQL bypasses reversion's save signals: one revision holds the batch's articles.
-    with revision_block(comment="Imported"):
-        articles_revision_add(article_ids=list(ids))
+    articles_revision_create(article_ids=list(ids), comment="Imported")
     page_cache_invalidate()
     imported_signal.send(sender=Article, ids=list(ids))
 

@@ -19,7 +19,9 @@ Rows are written in batches of 5,000 articles per transaction (PostgreSQL
 ``COPY`` through psycopg's ``cursor.copy()``, SQLite ``executemany``), through
 rows likewise, by ``--jobs`` worker processes (on PostgreSQL each writes its own
 batches, so the database's per-row work runs in parallel too), then ``ANALYZE``;
-database triggers and generated columns (a search index) fire as on any insert.
+database triggers and generated columns (a search index) fire as on any insert, except
+PostgreSQL's ``ArticleMonth`` trigger (parallel writers would deadlock on its month rows):
+it is off during the build and the months are counted once after it.
 A later run reuses a build of the same size; ``--rebuild`` starts over.
 
 Then it measures, in process with Django's test ``Client`` on URLs (page cache
@@ -785,7 +787,7 @@ def build(size: int, seed: int, meta_path: Path, *, jobs: int) -> dict:
     """Fill the (empty) database with ``size`` generated articles; returns the build's metadata."""
     import multiprocessing
 
-    from django.db import connection, connections, models
+    from django.db import connection, connections, models, transaction
     from django.utils.text import slugify
     from taggit.models import Tag
 
@@ -846,15 +848,32 @@ def build(size: int, seed: int, meta_path: Path, *, jobs: int) -> dict:
         if written == size or (written // BATCH) % max(1, len(batches) // 20) == 0:
             say(f"  {written:>9,}/{size:,} articles  {written / elapsed:>7,.0f}/s, {elapsed:.0f} s")
 
-    if jobs > 1:
-        # Each worker opens its own connection: none may be shared across the fork.
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for result in pool.imap_unordered(batch_generate, batches):
-                done(result)
-    else:
-        for index in batches:
-            done(batch_generate(index))
+    from articles.sitemap_months import article_months_rebuild
+
+    # PostgreSQL: parallel writers would all upsert the same few month rows of the sitemap summary
+    # (row locks taken in random order: deadlocks), so its trigger is off while building and the
+    # summary is counted once afterwards. SQLite has one writer: its triggers fire as on any insert.
+    months_trigger = f"{connection.ops.quote_name(Article._meta.db_table)} {{}} TRIGGER articles_month_sync"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE " + months_trigger.format("DISABLE"))
+    try:
+        if jobs > 1:
+            # Each worker opens its own connection: none may be shared across the fork.
+            connections.close_all()
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for result in pool.imap_unordered(batch_generate, batches):
+                    done(result)
+        else:
+            for index in batches:
+                done(batch_generate(index))
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE " + months_trigger.format("ENABLE"))
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            say(f"  sitemap months counted: {article_months_rebuild()}")
     build_seconds = time.perf_counter() - started
 
     from io import StringIO

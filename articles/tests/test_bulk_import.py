@@ -9,12 +9,14 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from reversion.models import Revision, Version
 from taggit.models import Tag
 
 from articles.cache import page_cache_generation
-from articles.models import Article, Author, Photo, TaggedArticle
+from articles.models import Article, ArticleUpdate, Author, Photo, TaggedArticle
 from articles.photos import renditions_stale
-from articles.tests.factories import AuthorFactory, SectionFactory
+from articles.revisions import article_history, articles_revision_add, articles_revision_create, revision_block
+from articles.tests.factories import ArticleUpdateFactory, AuthorFactory, SectionFactory
 from articles.tests.test_import_articles import record, write_image, write_jsonl
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +241,42 @@ def test_authors_are_matched_by_slug_as_line_by_line_also_within_one_batch(tmp_p
     assert list(Article.objects.get(external_id="wire-3").authors.all()) == [second]
     assert (second.name, second.slug) == ("Ren Okada", "ren-okada")
     assert Author.objects.count() == 2
+
+
+def revision_contents(revision) -> dict:
+    """(model, object id) -> (field values, repr) of every version in ``revision``."""
+    return {
+        (v.content_type.model, v.object_id): (v.field_dict, v.object_repr)
+        for v in Version.objects.filter(revision=revision).select_related("content_type")
+    }
+
+
+def test_a_batch_revision_holds_what_reversion_itself_stores(tmp_path, society):
+    """The importer's bulk revision: the same versions as django-reversion's per-object path."""
+    path = write_jsonl(tmp_path / "feed.jsonl", [story(n) for n in range(1, 6)])
+    out, error = run(path)
+    assert error is None, out
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    ArticleUpdateFactory(article_id=ids[0], note="Corrected the bridge's length.")
+    (imported,) = Revision.objects.filter(comment="Imported")
+    assert len(revision_contents(imported)) == 5 + 10 + 6  # articles, tag links, tags
+
+    with revision_block(comment="By reversion"):
+        articles_revision_add(article_ids=ids)
+    bulk = articles_revision_create(article_ids=ids, comment="In bulk")
+    expected = revision_contents(Revision.objects.get(comment="By reversion"))
+    assert ("articleupdate", str(ArticleUpdate.objects.get().pk)) in expected
+    assert revision_contents(bulk) == expected
+    # And it reads back as history: authors and tags of the imported story.
+    (entry,) = [e for e in article_history(article_id=ids[1]) if e.revision.comment == "Imported"]
+    assert sorted(entry.content.tags) == ["Kobe", "Topic 2"]
+    assert sorted(entry.content.authors) == ["Mika Sato", "Writer 2"]
+
+
+def test_a_batch_inside_an_open_revision_joins_it(tmp_path, society):
+    path = write_jsonl(tmp_path / "feed.jsonl", [story(n) for n in range(1, 4)])
+    with revision_block(comment="Outer"):
+        out, error = run(path)
+    assert error is None, out
+    assert list(Revision.objects.values_list("comment", flat=True)) == ["Outer"]
+    assert Version.objects.filter(revision__comment="Outer", content_type__model="article").count() == 3

@@ -122,6 +122,21 @@ def test_a_month_sitemap_reads_its_range_of_the_index(client, archive):
     assert_reads_in_order(sql, "article_listing_idx")
 
 
+def test_the_sitemap_index_reads_only_the_current_month_of_articles(client, archive):
+    """Earlier months come from the ArticleMonth summary; the articles are read for this month only."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap.xml").status_code == 200
+    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"] and "articles_article" in q["sql"]]
+    assert len(grouped) == 1, grouped
+    text = plan(grouped[0])
+    if connection.vendor == "sqlite":
+        assert "SEARCH articles_article USING COVERING INDEX article_listing_idx (published_at>" in text, text
+    else:
+        assert re.search(r"Index (Only )?Scan using article_listing_idx", text), text
+        assert re.search(r"Index Cond: .*\(published_at >= '\d{4}-\d\d-01 00:00:00\+00'", text), text
+    assert any("articles_articlemonth" in q["sql"] for q in queries.captured_queries)
+
+
 def test_the_front_page_sections_probe_the_section_index(client, archive):
     _, sections = listing_statements(client, "/")[:2]
     text = plan(sections)

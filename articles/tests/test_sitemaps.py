@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import sitemaps
-from articles.models import Article
+from articles.models import VISIBLE_STATUSES, Article, ArticleMonth
+from articles.sitemap_months import article_months_rebuild
 from articles.sitemaps import IMAGE_NS, NEWS_MAX_ARTICLES, NEWS_NS, SITEMAP_NS
 from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, PhotoFactory, SectionFactory
 
@@ -228,8 +231,8 @@ def test_robots_txt_names_both_sitemaps(client, settings):
     ("url", "queries"),
     [
         # Per sitemap: its newest date (one aggregate) and its page count (none for the home
-        # sitemap, a list); then one grouped query for every month's count and lastmod.
-        ("/sitemap.xml", 6),
+        # sitemap, a list); then this month's count and lastmod (grouped), and earlier months' rows.
+        ("/sitemap.xml", 7),
         # The page count, then the page.
         ("{month}", 2),
         ("/sitemap-sections.xml", 2),
@@ -280,6 +283,9 @@ def test_index_lists_one_sitemap_per_month_with_its_newest_change(client):
     Article.objects.filter(pk=early.pk).update(modified_at=edited)
     Article.objects.filter(pk=late.pk).update(modified_at=late.published_at)
     Article.objects.filter(pk=october.pk).update(modified_at=october.published_at)
+    # Times moved back by hand, which no edit does (the summary's lastmod never goes back):
+    # recounted as after a load of old data.
+    article_months_rebuild()
 
     _, root = get_xml(client, "/sitemap.xml")
     months = {
@@ -329,3 +335,136 @@ def test_month_sitemaps_are_stored_by_the_page_cache(client, settings):
     assert "public" in first["Cache-Control"]
     assert "s-maxage" in first["Cache-Control"]
     assert client.get("/sitemap-articles-2026-11.xml")["X-Cache"] == "hit"
+
+
+def month_rows() -> dict[str, tuple[int, datetime]]:
+    return {m.month: (m.article_count, m.lastmod) for m in ArticleMonth.objects.all()}
+
+
+def recount() -> dict[str, int]:
+    """What the summary should say, counted from the articles themselves."""
+    counts: dict[str, int] = {}
+    for published_at in Article.objects.filter(status__in=VISIBLE_STATUSES).values_list("published_at", flat=True):
+        key = f"{published_at.astimezone(UTC):%Y-%m}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_the_month_summary_follows_every_kind_of_write():
+    """Saves, QuerySet.update(), bulk writes and deletes all keep ArticleMonth equal to a recount."""
+    section = SectionFactory()
+    march = datetime(2024, 3, 10, 12, tzinfo=UTC)
+    a = ArticleFactory(section=section, published_at=march)
+    b = ArticleFactory(section=section, published_at=march + timedelta(days=1))
+    draft = ArticleFactory(section=section, status=Article.Status.DRAFT, published_at=None)
+    assert {k: v[0] for k, v in month_rows().items()} == recount() == {"2024-03": 2}
+
+    # Moved to another month with save(): out of March, into May.
+    b.published_at = datetime(2024, 5, 2, tzinfo=UTC)
+    b.save()
+    assert {k: v[0] for k, v in month_rows().items()} == recount() == {"2024-03": 1, "2024-05": 1}
+    # Published by a bulk UPDATE (no save signals), then withdrawn by save().
+    Article.objects.filter(pk=draft.pk).update(status=Article.Status.PUBLISHED, published_at=march)
+    assert month_rows()["2024-03"][0] == 2
+    a.status = Article.Status.WITHDRAWN
+    a.save()
+    assert {k: v[0] for k, v in month_rows().items()} == recount() == {"2024-03": 1, "2024-05": 1}
+    # bulk_create and a delete: the emptied month goes.
+    Article.objects.bulk_create(
+        Article(headline=f"Bulk {n}", slug=f"bulk-{n}", section=section, status="published", published_at=march)
+        for n in range(3)
+    )
+    b.delete()
+    assert {k: v[0] for k, v in month_rows().items()} == recount() == {"2024-03": 4}
+
+
+def test_a_month_lastmod_is_its_newest_change_and_a_removal_moves_it_on():
+    section = SectionFactory()
+    published = datetime(2024, 3, 10, 12, tzinfo=UTC)
+    a = ArticleFactory(section=section, published_at=published)
+    b = ArticleFactory(section=section, published_at=published + timedelta(hours=1))
+    Article.objects.update(modified_at=published)
+    article_months_rebuild()  # as if both were written in 2024
+    assert month_rows()["2024-03"] == (2, published + timedelta(hours=1))
+    edited = datetime(2024, 6, 1, 8, 30, tzinfo=UTC)
+    Article.objects.filter(pk=a.pk).update(modified_at=edited)
+    assert month_rows()["2024-03"] == (2, edited)
+    # An older change never lowers it.
+    Article.objects.filter(pk=b.pk).update(modified_at=published + timedelta(hours=2))
+    assert month_rows()["2024-03"] == (2, edited)
+    before = timezone.now()
+    b.delete()  # the month's file changes now: one URL fewer
+    count, lastmod = month_rows()["2024-03"]
+    assert count == 1
+    assert lastmod >= before - timedelta(seconds=1)
+
+
+def test_the_current_month_is_counted_live_and_lists_scheduled_stories_once_due():
+    now = datetime(2026, 12, 15, 12, tzinfo=UTC)
+    section = SectionFactory()
+    ArticleFactory(section=section, published_at=datetime(2026, 11, 30, 23, tzinfo=UTC))
+    due = now + timedelta(hours=2)
+    scheduled = ArticleFactory(section=section, status=Article.Status.SCHEDULED, published_at=due)
+    Article.objects.filter(pk=scheduled.pk).update(modified_at=now - timedelta(days=1))
+    # The summary counts the scheduled story already; the index must not show it before its time.
+    assert month_rows()["2026-12"][0] == 1
+
+    before = sitemaps.article_months(now=now)
+    assert [(m["year"], m["month"], m["count"]) for m in before] == [(2026, 11, 1)]
+    after = sitemaps.article_months(now=due + timedelta(minutes=1))
+    assert [(m["year"], m["month"], m["count"]) for m in after] == [(2026, 12, 1), (2026, 11, 1)]
+    assert after[0]["lastmod"] == due
+    # A month later the finished month comes from the summary, with the same figures.
+    later = sitemaps.article_months(now=datetime(2027, 1, 5, tzinfo=UTC))
+    assert [(m["year"], m["month"], m["count"], m["lastmod"]) for m in later][0] == (2026, 12, 1, due)
+
+
+def test_the_index_pages_a_month_from_its_summary(client, monkeypatch):
+    """Months before this one are read from ArticleMonth, not recounted from the articles."""
+    monkeypatch.setattr(sitemaps, "ARTICLE_SITEMAP_LIMIT", 2)
+    section = SectionFactory()
+    for day in (1, 2, 3):
+        ArticleFactory(section=section, published_at=datetime(2025, 1, day, tzinfo=UTC))
+    assert ArticleMonth.objects.get(month="2025-01").article_count == 3
+    _, root = get_xml(client, "/sitemap.xml")
+    listed = [el.text for el in root.findall("sm:sitemap/sm:loc", NS) if "sitemap-articles" in el.text]
+    assert listed == [
+        "http://testserver/sitemap-articles-2025-01.xml",
+        "http://testserver/sitemap-articles-2025-01.xml?p=2",
+    ]
+
+
+def test_rebuild_recounts_the_summary():
+    section = SectionFactory()
+    ArticleFactory(section=section, published_at=datetime(2024, 3, 10, tzinfo=UTC))
+    ArticleFactory(section=section, published_at=datetime(2023, 1, 10, tzinfo=UTC))
+    expected = month_rows()
+    ArticleMonth.objects.all().delete()
+    ArticleMonth.objects.create(month="2020-01", article_count=9, lastmod=timezone.now())
+    assert article_months_rebuild() == 2
+    assert month_rows() == expected
+
+
+def tag_sitemap_pages(client) -> list[str]:
+    _, root = get_xml(client, "/sitemap.xml")
+    return [el.text for el in root.findall("sm:sitemap/sm:loc", NS) if "sitemap-tags" in el.text]
+
+
+def test_the_index_pages_tags_by_the_tags_with_stories(client, monkeypatch):
+    """More tags than a page holds: the exact count of tags with a visible story decides the pages."""
+    monkeypatch.setattr(sitemaps.TagSitemap, "limit", 2)
+    section = SectionFactory()
+    ArticleFactory(section=section, tags=["energy"])
+    ArticleFactory(section=section, status=Article.Status.DRAFT, published_at=None, tags=["unseen", "hidden"])
+    assert tag_sitemap_pages(client) == ["http://testserver/sitemap-tags.xml"]
+    ArticleFactory(section=section, tags=["ports", "rail"])
+    assert tag_sitemap_pages(client) == ["http://testserver/sitemap-tags.xml", "http://testserver/sitemap-tags.xml?p=2"]
+    assert client.get("/sitemap-tags.xml?p=3").status_code == 404
+
+
+def test_few_tags_need_no_count_of_their_stories(client, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    ArticleFactory(tags=["energy"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap-tags.xml").status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"] and "articles_article" in q["sql"]]
