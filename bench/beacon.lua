@@ -10,12 +10,18 @@
 -- then wrk.format) costs it about 12 us more than /healthz's static request. init() runs before
 -- wrk starts its clock, so each thread builds its requests there and request() only hands them
 -- out; past the prebuilt ones it goes on building them one by one.
+--
+-- Each thread counts the requests it sent and the 204 answers it read; done() prints the totals
+-- as one line, "beacon-stats sent=<n> answered=<n> no_content=<n>", which bench/beacon compares
+-- with the views the server counted (requests still in flight when wrk stops may be counted too).
 
 local next_thread = 0
+local threads = {}
 
 function setup(thread)
   next_thread = next_thread + 1
   thread:set("thread_number", next_thread)
+  table.insert(threads, thread)
 end
 
 local function build(n)
@@ -36,9 +42,26 @@ function init(args)
     prebuilt[n] = build(n)
   end
   counter = 0
+  answered = 0
+  no_content = 0
 end
 
 function request()
   counter = counter + 1
   return prebuilt[counter] or build(counter)
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  if status == 204 then no_content = no_content + 1 end
+end
+
+function done(summary, latency, requests)
+  local sent, got, ok = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    sent = sent + thread:get("counter")
+    got = got + thread:get("answered")
+    ok = ok + thread:get("no_content")
+  end
+  io.write(string.format("beacon-stats sent=%d answered=%d no_content=%d\n", sent, got, ok))
 end

@@ -84,7 +84,7 @@ def task_measure(requests: int, rounds: int, profile: bool) -> None:
             response.close()
 
     counter = iter(range(1, 1 << 31))
-    for _ in range(300):  # warm-up: imports, connections, caches, prepared statements
+    for _ in range(300):  # warm-up: imports, connections, caches
         call(next(counter), beacon=True)
         call(next(counter), beacon=False)
     if profile:

@@ -118,8 +118,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Anonymous page-view beacons skip the rest of the stack (see rankings.middleware).
-    "rankings.middleware.BeaconFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Brotli/gzip of anonymous, secret-free responses, hits included (newsroom.compression: BREACH).
     "newsroom.compression.CompressionMiddleware",
@@ -197,7 +195,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# PostgreSQL: the hottest statements (the beacon's upsert, the article page's row) are compiled
+# PostgreSQL: the hottest statements (the article page's row) are compiled
 # once per process and prepared on the server once per connection (articles.compiled). Turn off
 # behind a transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
 PREPARED_STATEMENTS = env_bool("NEWSROOM_PREPARED_STATEMENTS", True)

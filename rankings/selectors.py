@@ -120,11 +120,11 @@ def ranking_cache_generation(*, request=None) -> str:
 
     With ``request``, read once per request: a page showing two lists pays for one read.
     """
-    token = getattr(request, "_ranking_generation", None)
+    token = getattr(request, "ranking_generation", None)
     if token is None:
         token = _ranking_cache_generation(request)
         if request is not None:
-            request._ranking_generation = token
+            request.ranking_generation = token
     return token
 
 

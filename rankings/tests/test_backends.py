@@ -11,15 +11,9 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.tests.factories import ArticleFactory
-from rankings.backends import (
-    _RECORD_SHA,
-    BEACON_CLIENT_NAME,
-    COUNTED,
-    DatabaseBackend,
-    RedisBackend,
-    get_backend,
-    hour_of,
-)
+from rankings.backends import COUNTED, DatabaseBackend, RedisBackend, get_backend, hour_of
+from rankings.backends.redis import BEACON_CLIENT_NAME, RECORD_SHA
+from rankings.backends.sql import vendor_sql
 from rankings.models import PageViewHourly, ReaderSeen, RejectedViewHourly
 from rankings.services import page_view_record
 from rankings.tests import beacon_support
@@ -177,6 +171,28 @@ def test_database_backend_counts_a_view_in_two_statements(settings):
     assert counted_views(article) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "published_delta"),
+    [
+        (status, delta)
+        for status in Article.Status
+        for delta in (None, timedelta(hours=-1), timedelta(0), timedelta(seconds=1))
+        # A published or scheduled article always has its time (a database constraint).
+        if delta is not None or status not in (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
+    ],
+)
+def test_the_statements_published_test_is_the_orm_s(status, published_delta):
+    """The beacon's in-statement "published" gives ``Article.objects.published()``'s answer, and ``is_visible``'s."""
+    now = timezone.now()
+    article = ArticleFactory(status=status, published_at=None if published_delta is None else now + published_delta)
+    sql = vendor_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql.published}", sql.published_params(article_id=article.pk, now=now))
+        (in_statement,) = cursor.fetchone()
+    orm = Article.objects.published(now=now).filter(pk=article.pk).exists()
+    assert bool(in_statement) == orm == article.is_visible(now=now)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_commits_views_without_waiting_for_the_disk(settings):
     if connection.vendor != "postgresql":
@@ -237,7 +253,7 @@ def test_redis_backend_counts_after_redis_forgot_its_scripts(settings):
     admin = redis.Redis.from_url(settings.RANKINGS["REDIS_URL"])
     admin.script_flush()
     assert record(article, ip="198.51.100.2") == COUNTED
-    assert admin.script_exists(_RECORD_SHA) == [True]
+    assert admin.script_exists(RECORD_SHA) == [True]
     assert record(article, ip="198.51.100.3") == COUNTED
     assert counted_views(article) == 3
     assert rejected() == {}

@@ -1,30 +1,30 @@
-"""The PostgreSQL beacon statement: prepared on the server, no per-request health check, one retry.
+"""The PostgreSQL beacon statement: one write, asynchronous commit, Django's own connection handling.
 
 PostgreSQL only. The tests that kill connections run outside a test
-transaction (``transaction=True``): the beacon only skips Django's health
-check and retries when its statement is its own transaction.
+transaction (``transaction=True``), as requests run in production.
 """
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import DEFAULT_DB_ALIAS, OperationalError, close_old_connections, connection, connections
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from articles.tests.factories import ArticleFactory
 from articles.tests.pg_support import backend_terminate
-from rankings import backends
 from rankings.backends import COUNTED
+from rankings.backends import database as database_backend_module
 from rankings.models import ReaderSeen, RejectedViewHourly
 from rankings.tests import beacon_support
-from rankings.tests.beacon_support import counted_views, post_beacon, rejected
+from rankings.tests.beacon_support import counted_views, rejected
 from rankings.tests.test_backends import record
+from rankings.tests.test_wsgi import beacon_body, wsgi_call
 
 Reason = RejectedViewHourly.Reason
 
 pytestmark = pytest.mark.skipif(
     django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
-    reason="PostgreSQL's prepared statements and connection handling",
+    reason="PostgreSQL's one-statement record and connection handling",
 )
 
 
@@ -33,117 +33,58 @@ def database_backend(settings):
     beacon_support.use_backend(settings, "database", RATE_LIMIT_PER_MINUTE=0)
 
 
-def _prepared_beacon_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%rankings_readerseen%"]
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _request_starts() -> None:
-    # What Django does when a request starts: the next statement would be health-checked.
-    close_old_connections()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_beacon_statement_is_prepared_once_and_counts_correctly(database_backend):
+def test_one_write_statement_counts_every_outcome_correctly(database_backend):
     first, second = ArticleFactory.create_batch(2)
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
-    for n in range(7):  # past psycopg's usual threshold, on one connection
-        assert record(first, ip=f"198.51.100.{n}") == COUNTED
-    assert record(second, ip="198.51.100.1") == COUNTED
-    assert record(first, ip="198.51.100.1") == Reason.REPEAT
-    assert record(draft, ip="198.51.100.1") == Reason.UNPUBLISHED
-
-    statements = _prepared_beacon_statements()
-    # ONE statement for every reader, article and outcome: its text and parameter types never
-    # change, so it is parsed and planned once per connection, not once per beacon.
-    assert len(statements) == 1, statements
-    assert "$1" in statements[0]  # bound on the server, not inlined
-    assert counted_views(first) == 7
+    with CaptureQueriesContext(connection) as queries:
+        for n in range(3):
+            assert record(first, ip=f"198.51.100.{n}") == COUNTED
+        assert record(second, ip="198.51.100.1") == COUNTED
+        assert record(first, ip="198.51.100.1") == Reason.REPEAT
+        assert record(draft, ip="198.51.100.1") == Reason.UNPUBLISHED
+    # One statement per beacon (a rejection adds its count), the same for every reader and article.
+    assert len(queries) == 6 + 2
+    assert sum('"rankings_readerseen"' in q["sql"] for q in queries) == 6
+    assert counted_views(first) == 3
     assert counted_views(second) == 1
     assert counted_views(draft) == 0
     assert rejected() == {Reason.REPEAT: 1, Reason.UNPUBLISHED: 1}
-    assert not ReaderSeen.objects.filter(article_id=draft.pk).exists()
+    assert not ReaderSeen.objects.filter(article_id=draft.pk).exists()  # a draft never blocks a first view
 
 
 @pytest.mark.django_db
-def test_inside_a_callers_transaction_the_prepared_statement_counts_too(database_backend):
+def test_inside_a_callers_transaction_the_statement_commits_with_it(database_backend):
     article = ArticleFactory()
     assert connection.in_atomic_block
-    assert record(article) == COUNTED
+    with CaptureQueriesContext(connection) as queries:
+        assert record(article) == COUNTED
+    assert all("synchronous_commit" not in q["sql"] for q in queries)  # never for a caller's transaction
     assert record(article) == Reason.REPEAT
     assert counted_views(article) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_prepared_statements_nothing_is_prepared(settings, database_backend):
-    settings.PREPARED_STATEMENTS = False
-    connection.close()  # a fresh connection: nothing prepared by earlier tests
+def test_a_beacon_after_its_connection_was_killed_is_counted_exactly_once(database_backend):
+    # Through the WSGI application, as gunicorn calls it (the test client leaves the
+    # request-start connection handling out).
     article = ArticleFactory()
-    assert record(article) == COUNTED
-    assert _prepared_beacon_statements() == []
-    assert counted_views(article) == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_beacon_skips_the_per_request_health_check(database_backend, monkeypatch):
-    article = ArticleFactory()
-    assert record(article, ip="198.51.100.1") == COUNTED  # the connection is open
-    checks = []
-    wrapper = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: attributes set on the proxy are not undone
-    monkeypatch.setattr(wrapper, "health_check_enabled", True)
-    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or True)
-    _request_starts()
-    assert not connection.health_check_done
-    assert record(article, ip="198.51.100.2") == COUNTED
-    assert checks == []
-    assert counted_views(article) == 2
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_beacon_on_a_killed_connection_is_counted_exactly_once(database_backend, client, caplog):
-    article = ArticleFactory()
-    assert post_beacon(client, article.pk, ip="198.51.100.1").status_code == 204
+    assert wsgi_call(body=beacon_body(article.pk), REMOTE_ADDR="198.51.100.1")[0] == "204 No Content"
     killed = connection.connection.info.backend_pid
     backend_terminate(killed)
 
-    assert post_beacon(client, article.pk, ip="198.51.100.2").status_code == 204
+    # Django's health check at the start of the request (CONN_HEALTH_CHECKS) finds it dead.
+    assert wsgi_call(body=beacon_body(article.pk), REMOTE_ADDR="198.51.100.2")[0] == "204 No Content"
 
-    assert "connection was dead" in caplog.text  # it failed on the killed one, then retried
     assert connection.connection.info.backend_pid != killed
-
     assert counted_views(article) == 2
     assert rejected() == {}
-    # ...and the new connection serves the next beacon (prepared afresh) as well.
-    assert post_beacon(client, article.pk, ip="198.51.100.3").status_code == 204
+    assert wsgi_call(body=beacon_body(article.pk), REMOTE_ADDR="198.51.100.3")[0] == "204 No Content"
     assert counted_views(article) == 3
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_retry_after_a_commit_whose_answer_was_lost_does_not_count_twice(database_backend, monkeypatch):
-    article = ArticleFactory()
-    assert record(article, ip="198.51.100.1") == COUNTED
-    run = backends._run_record_statement
-    calls = []
-
-    def commits_then_loses_the_connection(sql, params):
-        calls.append(1)
-        result = run(sql, params)
-        if len(calls) == 1:  # the statement committed, then the connection died before the answer
-            connection.connection.close()
-            raise OperationalError("server closed the connection unexpectedly")
-        return result
-
-    monkeypatch.setattr(backends, "_run_record_statement", commits_then_loses_the_connection)
-    record(article, ip="198.51.100.2")
-    assert len(calls) == 2
-    assert counted_views(article) == 2  # once, not twice
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_error_on_a_live_connection_is_not_retried(database_backend, monkeypatch):
+def test_a_failing_statement_is_a_backend_error_counted_once(database_backend, monkeypatch, caplog):
     article = ArticleFactory()
     assert record(article, ip="198.51.100.1") == COUNTED
     calls = []
@@ -152,19 +93,20 @@ def test_an_error_on_a_live_connection_is_not_retried(database_backend, monkeypa
         calls.append(1)
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr(backends, "_run_record_statement", fails)
+    monkeypatch.setattr(database_backend_module, "record_statement_run", fails)
     assert record(article, ip="198.51.100.2") == Reason.BACKEND_ERROR
-    assert calls == [1]
+    assert calls == [1]  # not run again: it may have committed
+    assert "could not record a page view" in caplog.text
     monkeypatch.undo()
     assert counted_views(article) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_query_log_shows_the_prepared_statement_with_its_values(database_backend):
+def test_the_query_log_shows_the_statement_with_its_values(database_backend):
     article = ArticleFactory()
-    record(article, ip="198.51.100.1")  # prepared by now
     with CaptureQueriesContext(connection) as queries:
         assert record(article, ip="198.51.100.2") == COUNTED
-    (statement,) = [q["sql"] for q in queries]  # still one statement, as logged as any other
-    assert '"rankings_readerseen"' in statement
+    (statement,) = [q["sql"] for q in queries]
     assert f'"articles_article"."id" = {article.pk}' in statement
+    assert '"rankings_readerseen"' in statement
+    assert f"SELECT {article.pk}," in statement

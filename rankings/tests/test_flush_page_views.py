@@ -16,6 +16,7 @@ from articles.models import Article
 from articles.tests.factories import ArticleFactory
 from rankings import backends
 from rankings.backends import COUNTED, get_backend
+from rankings.backends import redis as redis_backends
 from rankings.models import PageViewFlush, PageViewHourly, ReaderSeen, RejectedViewHourly
 from rankings.services import page_view_record, page_views_flush
 from rankings.tests import beacon_support
@@ -153,7 +154,7 @@ def test_death_inside_the_transaction_rolls_back_and_the_rerun_is_exact(redis_ba
         raise KeyboardInterrupt("killed half-way through the upserts")
 
     # Views are upserted, then the process dies before the rejections and the commit.
-    monkeypatch.setattr(backends, "_db_reject_many", die)
+    monkeypatch.setattr(redis_backends, "rejections_add_many", die)
     with pytest.raises(KeyboardInterrupt):
         page_views_flush()
     monkeypatch.undo()

@@ -1,4 +1,4 @@
-"""Beacon writers of a SQLite file queue on a file lock (rankings.backends.sqlite_writers_queue)."""
+"""Beacon writers of a SQLite file queue on a file lock (rankings.backends.sqlite_queue)."""
 
 import fcntl
 import os
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rankings import backends
+from rankings.backends import sqlite_queue
 
 
 def sqlite_db(path) -> SimpleNamespace:
@@ -16,9 +16,9 @@ def sqlite_db(path) -> SimpleNamespace:
 
 
 def test_an_in_memory_or_other_database_does_not_queue():
-    assert backends._sqlite_lock_path(sqlite_db(":memory:")) is None
-    assert backends._sqlite_lock_path(sqlite_db("file:memorydb_default?mode=memory&cache=shared")) is None
-    assert backends._sqlite_lock_path(SimpleNamespace(vendor="postgresql", settings_dict={"NAME": "news"})) is None
+    assert sqlite_queue.sqlite_lock_path(sqlite_db(":memory:")) is None
+    assert sqlite_queue.sqlite_lock_path(sqlite_db("file:memorydb_default?mode=memory&cache=shared")) is None
+    assert sqlite_queue.sqlite_lock_path(SimpleNamespace(vendor="postgresql", settings_dict={"NAME": "news"})) is None
 
 
 def test_writers_take_turns_and_release_the_lock(tmp_path):
@@ -26,7 +26,7 @@ def test_writers_take_turns_and_release_the_lock(tmp_path):
     inside, overlaps = [], []
 
     def write():
-        with backends.sqlite_writers_queue(db):
+        with sqlite_queue.sqlite_writers_queue(db):
             if inside:
                 overlaps.append(1)
             inside.append(1)
@@ -41,7 +41,7 @@ def test_writers_take_turns_and_release_the_lock(tmp_path):
 
     assert overlaps == []
     # Released: another open file description takes it at once.
-    fd = os.open(backends._sqlite_lock_path(db), os.O_RDWR)
+    fd = os.open(sqlite_queue.sqlite_lock_path(db), os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     finally:
@@ -50,13 +50,13 @@ def test_writers_take_turns_and_release_the_lock(tmp_path):
 
 def test_another_process_holding_the_lock_delays_a_writer_at_most_the_max_wait(tmp_path, monkeypatch):
     db = sqlite_db(tmp_path / "site.sqlite3")
-    monkeypatch.setattr(backends, "QUEUE_MAX_WAIT", 0.05)
-    other = os.open(backends._sqlite_lock_path(db), os.O_RDWR | os.O_CREAT)
+    monkeypatch.setattr(sqlite_queue, "QUEUE_MAX_WAIT", 0.05)
+    other = os.open(sqlite_queue.sqlite_lock_path(db), os.O_RDWR | os.O_CREAT)
     fcntl.flock(other, fcntl.LOCK_EX)  # as another worker in the middle of its write
     ran = []
     try:
         started = time.monotonic()
-        with backends.sqlite_writers_queue(db):
+        with sqlite_queue.sqlite_writers_queue(db):
             ran.append(time.monotonic() - started)
     finally:
         os.close(other)
