@@ -44,6 +44,7 @@ sub vcl_init {
 
 sub vcl_recv {
     set req.backend_hint = app.backend();
+    unset req.http.X-Edge-Encoding;  # set below, never by a client
 
     if (req.method == "PURGE") {
         # Relayed by a proxy in front (nginx sent X-Forwarded-For, to which Varnish appended the
@@ -77,6 +78,18 @@ sub vcl_recv {
     # Any other cookie (analytics) changes nothing the app renders for anonymous readers.
     unset req.http.Cookie;
 
+    # One copy per encoding: brotli, which the app compresses (Varnish has none), or gzip, which
+    # Varnish undoes for the rare client that takes neither. Varnish rewrites Accept-Encoding to
+    # "gzip" after vcl_recv (and asks the app for gzip), so the choice travels in a header of its
+    # own, which copies vary on (vcl_backend_response) and vcl_backend_fetch turns back into
+    # Accept-Encoding. Edge-side includes are spliced into a gzip page: never brotli (the rails).
+    if (req.esi_level == 0 && req.url !~ "^/rails/"
+        && req.http.Accept-Encoding ~ "(?i)(^|,)\s*br\s*(;\s*q\s*=\s*(1(\.0*)?|0?\.0*[1-9][0-9]*)\s*)?(,|$)") {
+        set req.http.X-Edge-Encoding = "br";
+    } else {
+        set req.http.X-Edge-Encoding = "gzip";
+    }
+
     # Only the query parameters some reader view reads stay (as in the app's page cache key);
     # utm_*, fbclid, ?cb= and the like would each store one more copy of the same page.
     if (req.url ~ "\?" && req.url !~ "^/rails/") {
@@ -95,14 +108,30 @@ sub vcl_recv {
     return (hash);
 }
 
+sub vcl_backend_fetch {
+    # Asks the app for brotli where the reader takes it (see vcl_recv); otherwise Varnish's gzip.
+    if (bereq.http.X-Edge-Encoding == "br" && !bereq.uncacheable) {
+        set bereq.http.Accept-Encoding = "br";
+    }
+}
+
 sub vcl_backend_response {
     # The app marks pages holding <esi:include> (Surrogate-Control: content="ESI/1.0").
     if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
         unset beresp.http.Surrogate-Control;
         set beresp.do_esi = true;
     }
-    # Gzip at the edge: text is stored compressed and sent as is to clients that accept it.
-    if (!beresp.http.Content-Encoding && beresp.http.Content-Type ~ "^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg)") {
+    # A body the app compressed for the encoding asked (brotli, gzip): one copy per encoding.
+    # Purges reach every copy: each carries the response's xkey header.
+    if (beresp.http.Content-Encoding ~ "^(br|gzip)$" && beresp.http.Vary ~ "(?i)Accept-Encoding") {
+        set beresp.http.Vary = regsuball(beresp.http.Vary, "(?i)Accept-Encoding", "X-Edge-Encoding");
+    }
+    # Gzip at the edge (pages with includes, which the app sends plain): stored compressed and sent
+    # as is to clients that accept it. Never a response that may carry a secret (BREACH): one passed
+    # (a session, CSRF or messages cookie, /admin/), setting a cookie, or private.
+    if (!beresp.http.Content-Encoding && !bereq.uncacheable && !beresp.http.Set-Cookie
+        && beresp.http.Cache-Control !~ "(?i)private"
+        && beresp.http.Content-Type ~ "^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg)") {
         set beresp.do_gzip = true;
     }
     set beresp.grace = 6h;
@@ -116,6 +145,10 @@ sub vcl_backend_response {
 }
 
 sub vcl_deliver {
+    # Caches further on and browsers vary on the header the reader sent.
+    if (resp.http.Vary) {
+        set resp.http.Vary = regsuball(resp.http.Vary, "X-Edge-Encoding", "Accept-Encoding");
+    }
     # Surrogate keys are for the cache, not readers (they would list embargo-free ids, but also
     # cost bytes); a purger may ask to see them (X-Edge-Debug, the tests).
     if (!(client.ip ~ purgers && req.http.X-Edge-Debug)) {
