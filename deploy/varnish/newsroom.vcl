@@ -1,11 +1,14 @@
 # Newsroom: Varnish, the production HTTP cache, in front of several gunicorn app servers.
 #
-# A template: `manage.py edge_vcl HOST:PORT...` (newsroom.edge.edge_vcl_render) fills in its three
+# A template: `manage.py edge_vcl HOST:PORT...` (newsroom.edge.edge_vcl_render) fills in its six
 # placeholders, each the name between two @ signs; scripts/serve-edge.sh and the tests use it:
 #   BACKENDS      one `backend appN { .host = ...; .port = ...; .probe = healthz; }` per app server
 #   DIRECTOR_ADD  one `app.add_backend(appN);` per app server (in vcl_init)
 #   QUERY_PARAMS  the query parameters reader views read, as a regex alternation (p|page|q|window):
 #                 the union of the app's PAGE_CACHE_QUERY_PARAMS, so both caches key pages alike
+#   EDGE_TTL      seconds a purgeable reader page is kept (NEWSROOM_EDGE_TTL)
+#   PAGE_CACHE_SECONDS  the app's page lifetime (s-maxage): a shorter one is a cut not to extend
+#   RAIL_GRACE    half a rail's lifetime (newsroom.rails.rail_seconds()), served stale while refreshed
 # Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir>
 #
 # What is cached: anonymous GET/HEAD (no session, CSRF or messages cookie, no Authorization),
@@ -100,10 +103,16 @@ sub vcl_recv {
         set req.url = std.querysort(req.url);
     }
 
-    # Grace: while an app server is healthy a stale copy is served at most 10 s (while it is
-    # fetched again); when every app server is down, copies up to 6 h old keep the site up.
+    # Grace: when every app server is down, copies up to 6 h old keep the site up. While one is
+    # healthy no page is served past its lifetime (a scheduled story is due then; purges are
+    # immediate anyway); a rail is served stale within its own grace, inside the rails' bound
+    # (vcl_backend_response), while it is fetched again.
     if (std.healthy(req.backend_hint)) {
-        set req.grace = 10s;
+        if (req.url ~ "^/rails/") {
+            set req.grace = @RAIL_GRACE@s;
+        } else {
+            set req.grace = 0s;
+        }
     }
     return (hash);
 }
@@ -135,12 +144,28 @@ sub vcl_backend_response {
         set beresp.do_gzip = true;
     }
     set beresp.grace = 6h;
+    # A rail's s-maxage is its share of NEWSROOM_RAIL_MAX_AGE: half fresh, half (RAIL_GRACE, while
+    # an app server is healthy) served stale while Varnish fetches it again in the background, so
+    # no reader waits for it and none gets it older.
+    if (bereq.url ~ "^/rails/" && beresp.ttl > 0s) {
+        set beresp.ttl = beresp.ttl * 0.5;
+    }
     # Errors are not kept (a 404 becomes a page when its article is published), nor is what the
     # app gave no lifetime (Varnish's default_ttl would keep it 2 minutes without a purge key).
     if (beresp.status >= 400 || (!beresp.http.Cache-Control && !beresp.http.Expires)) {
         set beresp.ttl = 0s;
         set beresp.uncacheable = true;
         return (deliver);
+    }
+    # A reader page names what it shows (xkey) and every change to that purges it: kept for
+    # EDGE_TTL rather than its s-maxage (the app's page cache and caches further on keep to that).
+    # Not the rails (/rails/, ranking lists: their own short lifetime) nor anything else showing
+    # a ranking list, which changes without a purge; nor a page whose s-maxage the app cut short
+    # of PAGE_CACHE_SECONDS because a scheduled story is due (beyond that, publish_scheduled's
+    # purge brings the story within its cron minute).
+    if (beresp.http.xkey && beresp.ttl >= @PAGE_CACHE_SECONDS@s && !bereq.uncacheable
+        && bereq.url !~ "^/rails/" && beresp.http.xkey !~ "(^| )rank-") {
+        set beresp.ttl = @EDGE_TTL@s;
     }
 }
 
