@@ -27,9 +27,11 @@ import xkey;
 probe healthz {
     .url = "/healthz";
     .interval = 2s;
-    .timeout = 1s;
-    .window = 3;
-    .threshold = 2;
+    # A busy app server answers slowly rather than not at all: out after 3 of 5 probes (10 s) fail.
+    .timeout = 2s;
+    .window = 5;
+    .threshold = 3;
+    .initial = 3;
 }
 
 @BACKENDS@
