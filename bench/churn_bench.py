@@ -450,7 +450,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         processes.append(
             subprocess.Popen(
                 [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(workdir)]
-                + ["-T", "none", "-j", "none", "-s", "malloc,512m"],
+                + ["-T", "none", "-j", "none", "-s", "malloc,512m", "-p", "backend_idle_timeout=4"],
                 stdout=(scratch / "varnishd.log").open("wb"),
                 stderr=subprocess.STDOUT,
             )

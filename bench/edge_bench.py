@@ -155,7 +155,7 @@ def main() -> None:
         processes.append(
             subprocess.Popen(
                 [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(scratch / "varnish")]
-                + ["-T", "none", "-j", "none", "-s", "malloc,256m"],
+                + ["-T", "none", "-j", "none", "-s", "malloc,256m", "-p", "backend_idle_timeout=4"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

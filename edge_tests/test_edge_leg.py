@@ -122,7 +122,7 @@ def stack(tmp_path_factory, settings_static_root):
         vcl = tmp / "newsroom.vcl"
         vcl.write_text(manage(env, "edge_vcl", *(f"127.0.0.1:{port}" for port in ports)))
         command = [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(tmp / "varnish")]
-        command += ["-T", "none", "-j", "none", "-s", "malloc,64m"]
+        command += ["-T", "none", "-j", "none", "-s", "malloc,64m", "-p", "backend_idle_timeout=4"]
         processes.append(subprocess.Popen(command, stdout=(tmp / "varnishd.log").open("wb"), stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 60
         while True:

@@ -28,7 +28,9 @@ for port in "${PORTS[@]}"; do BACKENDS+=("127.0.0.1:$port"); done
 trap serve_stop EXIT
 for backend in "${BACKENDS[@]}"; do serve_gunicorn "$backend"; done
 echo "Serving http://$LISTEN/ (Varnish) -> gunicorn on ${BACKENDS[*]}. Ctrl-C stops all."
+# backend_idle_timeout: below gunicorn's keep-alive (5 s), so Varnish never sends a request (a beacon
+# POST, which it cannot retry) on a connection gunicorn is closing.
 "$VARNISHD" -F -a "$LISTEN" -f "$RUN_DIR/newsroom.vcl" -s "${VARNISH_STORAGE:-malloc,256m}" \
-  -n "$RUN_DIR/work" -T none -j none &
+  -n "$RUN_DIR/work" -T none -j none -p backend_idle_timeout=4 &
 SERVE_PIDS+=($!)
 wait "${SERVE_PIDS[-1]}"

@@ -52,7 +52,7 @@ def varnishd(tmp_path, backends: list[tuple[str, int]]):
     log = tmp_path / "varnishd.log"
     command = [VARNISHD, "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(tmp_path / "varnish")]
     # -j none: no privilege drop to the varnish user, who cannot read pytest's private tmp folders.
-    command += ["-T", "none", "-j", "none", "-s", "malloc,64m"]
+    command += ["-T", "none", "-j", "none", "-s", "malloc,64m", "-p", "backend_idle_timeout=4"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -9,7 +9,9 @@
 #   EDGE_TTL      seconds a purgeable reader page is kept (NEWSROOM_EDGE_TTL)
 #   PAGE_CACHE_SECONDS  the app's page lifetime (s-maxage): a shorter one is a cut not to extend
 #   RAIL_GRACE    half a rail's lifetime (newsroom.rails.rail_seconds()), served stale while refreshed
-# Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir>
+# Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir> -p backend_idle_timeout=4
+# (idle connections to the app closed before gunicorn's 5 s keep-alive does: a beacon POST sent on
+# a connection gunicorn is closing cannot be retried, and readers got 503s)
 #
 # What is cached: anonymous GET/HEAD (no session, CSRF or messages cookie, no Authorization),
 # for the app's Cache-Control s-maxage. Every response names what it shows in its `xkey` header
