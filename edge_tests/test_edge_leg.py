@@ -124,14 +124,14 @@ def stack(tmp_path_factory, settings_static_root):
         command = [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(tmp / "varnish")]
         command += ["-T", "none", "-j", "none", "-s", "malloc,64m", "-p", "backend_idle_timeout=4"]
         processes.append(subprocess.Popen(command, stdout=(tmp / "varnishd.log").open("wb"), stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # two gunicorns starting on a busy CI machine
         while True:
             try:
                 if get(varnish_port, "/healthz")[0] == 200 and all(get(p, "/healthz")[0] == 200 for p in ports):
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the edge stack did not come up in 60 s"
+            assert time.monotonic() < deadline, "the edge stack did not come up in 120 s"
             time.sleep(0.3)
         yield {"port": varnish_port, "env": env}
     finally:
