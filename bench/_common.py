@@ -1,6 +1,8 @@
 """Helpers shared by the bench scripts (run as ``python bench/<name>_bench.py``)."""
 
+import socket
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +51,12 @@ def bench_article_ensure():
         },
     )
     return article
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (all bound at once, so no two are the same)."""
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]

@@ -25,10 +25,16 @@ VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
 RAIL_MAX_AGE = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (bound at once: two calls may return the same port)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def get(port, path, **headers):
@@ -78,7 +84,7 @@ def stack(tmp_path_factory, settings_static_root):
     with psycopg.connect(base_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    varnish_port = _free_port()
+    varnish_port, *ports = _free_ports(3)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_", "NEWSROOM_"))}
     env.update(
         DATABASE_URL=urlunsplit(parts._replace(path=f"/{name}")),
@@ -101,7 +107,6 @@ def stack(tmp_path_factory, settings_static_root):
     manage(env, "shell", "-c", SEED)
     manage(env, "update_rankings")
     processes = []
-    ports = [_free_port(), _free_port()]
     try:
         for port in ports:
             log = (tmp / f"gunicorn-{port}.log").open("wb")
@@ -117,16 +122,16 @@ def stack(tmp_path_factory, settings_static_root):
         vcl = tmp / "newsroom.vcl"
         vcl.write_text(manage(env, "edge_vcl", *(f"127.0.0.1:{port}" for port in ports)))
         command = [VARNISHD, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(vcl), "-n", str(tmp / "varnish")]
-        command += ["-T", "none", "-j", "none", "-s", "malloc,64m"]
+        command += ["-T", "none", "-j", "none", "-s", "malloc,64m", "-p", "backend_idle_timeout=4"]
         processes.append(subprocess.Popen(command, stdout=(tmp / "varnishd.log").open("wb"), stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # two gunicorns starting on a busy CI machine
         while True:
             try:
                 if get(varnish_port, "/healthz")[0] == 200 and all(get(p, "/healthz")[0] == 200 for p in ports):
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the edge stack did not come up in 60 s"
+            assert time.monotonic() < deadline, "the edge stack did not come up in 120 s"
             time.sleep(0.3)
         yield {"port": varnish_port, "env": env}
     finally:

@@ -7,9 +7,14 @@ an ``Authorization`` header, none under ``/admin/``, none that set a cookie,
 are marked private, or used a CSRF token while rendering (Django puts
 ``CSRF_COOKIE`` in ``request.META`` then).
 
-Behind Varnish (``Surrogate-Capability`` in the request) the app leaves
-compression to the edge (``beresp.do_gzip`` in ``deploy/varnish/newsroom.vcl``),
-which must read the rails' edge-side includes. Brotli comes from Google's
+Behind Varnish (``Surrogate-Capability`` in the request) a page holding the
+rails' edge-side includes (``Surrogate-Control: content="ESI/1.0"``) is sent
+uncompressed: Varnish must read the includes, and stores and sends the
+assembled page gzipped (``beresp.do_gzip`` in ``deploy/varnish/newsroom.vcl``;
+Varnish has no brotli, and cannot process includes inside a brotli body).
+Everything else is compressed here for the encoding Varnish asks for (it
+normalises ``Accept-Encoding`` to br or gzip and keeps one copy per encoding),
+so brotli reaches readers through Varnish too. Brotli comes from Google's
 ``brotli`` package (which also makes WhiteNoise write ``.br`` static files);
 gzip from the standard library. ``Vary: Accept-Encoding`` goes on every
 response that could be compressed, so no shared cache hands one encoding to a
@@ -80,7 +85,7 @@ class CompressionMiddleware:
         if self.carries_secret(request, response):
             return response
         patch_vary_headers(response, ("Accept-Encoding",))
-        if "ESI/1.0" in request.headers.get("Surrogate-Capability", ""):
+        if "ESI/1.0" in response.get("Surrogate-Control", ""):
             return response  # the edge compresses after processing the includes
         body = response.content
         if len(body) < MIN_LENGTH:

@@ -192,8 +192,9 @@ def edge_purge(keys: Iterable[str]) -> None:
 
 
 def edge_vcl_render(*, backends: list[tuple[str, int]], template: str | None = None) -> str:
-    """``deploy/varnish/newsroom.vcl`` with its placeholders filled: the app servers and the query parameters."""
+    """``deploy/varnish/newsroom.vcl`` with its placeholders filled: app servers, query parameters, ``EDGE_TTL``."""
     from newsroom.middleware import page_cache_query_known
+    from newsroom.rails import rail_seconds
 
     if template is None:
         template = (settings.BASE_DIR / "deploy" / "varnish" / "newsroom.vcl").read_text()
@@ -204,4 +205,7 @@ def edge_vcl_render(*, backends: list[tuple[str, int]], template: str | None = N
     )
     added = "\n".join(f"    app.add_backend(app{n});" for n in range(1, len(backends) + 1))
     params = "|".join(sorted(page_cache_query_known()))
-    return template.replace("@BACKENDS@", declared).replace("@DIRECTOR_ADD@", added).replace("@QUERY_PARAMS@", params)
+    filled = template.replace("@BACKENDS@", declared).replace("@DIRECTOR_ADD@", added)
+    filled = filled.replace("@QUERY_PARAMS@", params).replace("@EDGE_TTL@", str(int(settings.EDGE_TTL)))
+    filled = filled.replace("@PAGE_CACHE_SECONDS@", str(int(settings.PAGE_CACHE_SECONDS)))
+    return filled.replace("@RAIL_GRACE@", f"{rail_seconds() / 2:g}")

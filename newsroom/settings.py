@@ -359,6 +359,9 @@ PAGE_CACHE_QUERY_PARAMS = {
 EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS", [])
 # Seconds a purge request may take before it is given up (and logged): an editor's save waits for it.
 EDGE_PURGE_TIMEOUT = env_seconds("NEWSROOM_EDGE_PURGE_TIMEOUT", 1.0)
+# Seconds Varnish keeps a reader page that names its surrogate keys, whatever its s-maxage: every
+# change purges such a page. Keep it well below the beacon tokens' RANKINGS["TOKEN_MAX_AGE"].
+EDGE_TTL = env_int("NEWSROOM_EDGE_TTL", 3600)
 # A ranking rail (edge-side include behind Varnish, spliced into cached pages otherwise) is at most
 # this many seconds older than the newest ranking snapshot; ranking updates never flush pages.
 RAIL_MAX_AGE = env_int("NEWSROOM_RAIL_MAX_AGE", 60)

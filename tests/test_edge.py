@@ -52,7 +52,7 @@ def varnishd(tmp_path, backends: list[tuple[str, int]]):
     log = tmp_path / "varnishd.log"
     command = [VARNISHD, "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(tmp_path / "varnish")]
     # -j none: no privilege drop to the varnish user, who cannot read pytest's private tmp folders.
-    command += ["-T", "none", "-j", "none", "-s", "malloc,64m"]
+    command += ["-T", "none", "-j", "none", "-s", "malloc,64m", "-p", "backend_idle_timeout=4"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -169,3 +169,39 @@ def test_a_response_listing_thousands_of_articles_keeps_only_its_list_keys():
     keys = [f"a{n}" for n in range(MAX_ARTICLE_KEYS + 1)] + ["sitemap", "site"]
     assert edge_keys_header(keys) == "site sitemap"
     assert edge_keys_header(["a1", "home"]) == "a1 home"
+
+
+def test_purgeable_pages_outlive_their_s_maxage_at_the_edge_but_a_scheduled_story_is_on_time(
+    live_server, tmp_path, settings
+):
+    # Varnish keeps a reader page EDGE_TTL (every change purges it), not its s-maxage; a page whose
+    # s-maxage the app cut short because a scheduled story is due keeps the cut.
+    settings.PAGE_CACHE_SECONDS = 6
+    settings.EDGE_TTL = 3600
+    old = timezone.now() - timezone.timedelta(days=3)
+    section = SectionFactory()
+    article = ArticleFactory(section=section, headline="Quay Repairs Finished", published_at=old)
+    backend_port = int(live_server.url.rsplit(":", 1)[1])
+    with varnishd(tmp_path, [("127.0.0.1", backend_port)]) as port:
+        settings.EDGE_PURGE_URLS = [f"http://127.0.0.1:{port}"]
+        path = article.get_absolute_url()
+        headers = fetched_twice(port, path)
+        assert "s-maxage=6" in headers["cache-control"]
+        time.sleep(7)
+        _, headers, _ = edge_get(port, path)
+        assert headers["x-edge-cache"] == "hit"
+        assert int(headers["age"]) >= 7
+
+        ArticleFactory(
+            section=section,
+            headline="Evening Ferry Returns",
+            status="scheduled",
+            published_at=timezone.now() + timezone.timedelta(seconds=4),
+        )  # purges the section page; its next copy expires when the story is due
+        section_path = section.get_absolute_url()
+        _, headers, body = edge_get(port, section_path)
+        assert "Evening Ferry Returns" not in body
+        assert edge_get(port, section_path)[1]["x-edge-cache"] == "hit"
+        time.sleep(5)
+        _, headers, body = edge_get(port, section_path)
+        assert "Evening Ferry Returns" in body

@@ -1,12 +1,17 @@
 # Newsroom: Varnish, the production HTTP cache, in front of several gunicorn app servers.
 #
-# A template: `manage.py edge_vcl HOST:PORT...` (newsroom.edge.edge_vcl_render) fills in its three
+# A template: `manage.py edge_vcl HOST:PORT...` (newsroom.edge.edge_vcl_render) fills in its six
 # placeholders, each the name between two @ signs; scripts/serve-edge.sh and the tests use it:
 #   BACKENDS      one `backend appN { .host = ...; .port = ...; .probe = healthz; }` per app server
 #   DIRECTOR_ADD  one `app.add_backend(appN);` per app server (in vcl_init)
 #   QUERY_PARAMS  the query parameters reader views read, as a regex alternation (p|page|q|window):
 #                 the union of the app's PAGE_CACHE_QUERY_PARAMS, so both caches key pages alike
-# Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir>
+#   EDGE_TTL      seconds a purgeable reader page is kept (NEWSROOM_EDGE_TTL)
+#   PAGE_CACHE_SECONDS  the app's page lifetime (s-maxage): a shorter one is a cut not to extend
+#   RAIL_GRACE    half a rail's lifetime (newsroom.rails.rail_seconds()), served stale while refreshed
+# Run: varnishd -a :6081 -f <this file, filled in> -s malloc,256m -n <work dir> -p backend_idle_timeout=4
+# (idle connections to the app closed before gunicorn's 5 s keep-alive does: a beacon POST sent on
+# a connection gunicorn is closing cannot be retried, and readers got 503s)
 #
 # What is cached: anonymous GET/HEAD (no session, CSRF or messages cookie, no Authorization),
 # for the app's Cache-Control s-maxage. Every response names what it shows in its `xkey` header
@@ -24,9 +29,11 @@ import xkey;
 probe healthz {
     .url = "/healthz";
     .interval = 2s;
-    .timeout = 1s;
-    .window = 3;
-    .threshold = 2;
+    # A busy app server answers slowly rather than not at all: out after 3 of 5 probes (10 s) fail.
+    .timeout = 2s;
+    .window = 5;
+    .threshold = 3;
+    .initial = 3;
 }
 
 @BACKENDS@
@@ -44,6 +51,7 @@ sub vcl_init {
 
 sub vcl_recv {
     set req.backend_hint = app.backend();
+    unset req.http.X-Edge-Encoding;  # set below, never by a client
 
     if (req.method == "PURGE") {
         # Relayed by a proxy in front (nginx sent X-Forwarded-For, to which Varnish appended the
@@ -77,6 +85,18 @@ sub vcl_recv {
     # Any other cookie (analytics) changes nothing the app renders for anonymous readers.
     unset req.http.Cookie;
 
+    # One copy per encoding: brotli, which the app compresses (Varnish has none), or gzip, which
+    # Varnish undoes for the rare client that takes neither. Varnish rewrites Accept-Encoding to
+    # "gzip" after vcl_recv (and asks the app for gzip), so the choice travels in a header of its
+    # own, which copies vary on (vcl_backend_response) and vcl_backend_fetch turns back into
+    # Accept-Encoding. Edge-side includes are spliced into a gzip page: never brotli (the rails).
+    if (req.esi_level == 0 && req.url !~ "^/rails/"
+        && req.http.Accept-Encoding ~ "(?i)(^|,)\s*br\s*(;\s*q\s*=\s*(1(\.0*)?|0?\.0*[1-9][0-9]*)\s*)?(,|$)") {
+        set req.http.X-Edge-Encoding = "br";
+    } else {
+        set req.http.X-Edge-Encoding = "gzip";
+    }
+
     # Only the query parameters some reader view reads stay (as in the app's page cache key);
     # utm_*, fbclid, ?cb= and the like would each store one more copy of the same page.
     if (req.url ~ "\?" && req.url !~ "^/rails/") {
@@ -87,12 +107,25 @@ sub vcl_recv {
         set req.url = std.querysort(req.url);
     }
 
-    # Grace: while an app server is healthy a stale copy is served at most 10 s (while it is
-    # fetched again); when every app server is down, copies up to 6 h old keep the site up.
+    # Grace: when every app server is down, copies up to 6 h old keep the site up. While one is
+    # healthy no page is served past its lifetime (a scheduled story is due then; purges are
+    # immediate anyway); a rail is served stale within its own grace, inside the rails' bound
+    # (vcl_backend_response), while it is fetched again.
     if (std.healthy(req.backend_hint)) {
-        set req.grace = 10s;
+        if (req.url ~ "^/rails/") {
+            set req.grace = @RAIL_GRACE@s;
+        } else {
+            set req.grace = 0s;
+        }
     }
     return (hash);
+}
+
+sub vcl_backend_fetch {
+    # Asks the app for brotli where the reader takes it (see vcl_recv); otherwise Varnish's gzip.
+    if (bereq.http.X-Edge-Encoding == "br" && !bereq.uncacheable) {
+        set bereq.http.Accept-Encoding = "br";
+    }
 }
 
 sub vcl_backend_response {
@@ -101,11 +134,26 @@ sub vcl_backend_response {
         unset beresp.http.Surrogate-Control;
         set beresp.do_esi = true;
     }
-    # Gzip at the edge: text is stored compressed and sent as is to clients that accept it.
-    if (!beresp.http.Content-Encoding && beresp.http.Content-Type ~ "^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg)") {
+    # A body the app compressed for the encoding asked (brotli, gzip): one copy per encoding.
+    # Purges reach every copy: each carries the response's xkey header.
+    if (beresp.http.Content-Encoding ~ "^(br|gzip)$" && beresp.http.Vary ~ "(?i)Accept-Encoding") {
+        set beresp.http.Vary = regsuball(beresp.http.Vary, "(?i)Accept-Encoding", "X-Edge-Encoding");
+    }
+    # Gzip at the edge (pages with includes, which the app sends plain): stored compressed and sent
+    # as is to clients that accept it. Never a response that may carry a secret (BREACH): one passed
+    # (a session, CSRF or messages cookie, /admin/), setting a cookie, or private.
+    if (!beresp.http.Content-Encoding && !bereq.uncacheable && !beresp.http.Set-Cookie
+        && beresp.http.Cache-Control !~ "(?i)private"
+        && beresp.http.Content-Type ~ "^(text/|application/(json|xml|rss\+xml|atom\+xml|javascript)|image/svg)") {
         set beresp.do_gzip = true;
     }
     set beresp.grace = 6h;
+    # A rail's s-maxage is its share of NEWSROOM_RAIL_MAX_AGE: half fresh, half (RAIL_GRACE, while
+    # an app server is healthy) served stale while Varnish fetches it again in the background, so
+    # no reader waits for it and none gets it older.
+    if (bereq.url ~ "^/rails/" && beresp.ttl > 0s) {
+        set beresp.ttl = beresp.ttl * 0.5;
+    }
     # Errors are not kept (a 404 becomes a page when its article is published), nor is what the
     # app gave no lifetime (Varnish's default_ttl would keep it 2 minutes without a purge key).
     if (beresp.status >= 400 || (!beresp.http.Cache-Control && !beresp.http.Expires)) {
@@ -113,9 +161,23 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
+    # A reader page names what it shows (xkey) and every change to that purges it: kept for
+    # EDGE_TTL rather than its s-maxage (the app's page cache and caches further on keep to that).
+    # Not the rails (/rails/, ranking lists: their own short lifetime) nor anything else showing
+    # a ranking list, which changes without a purge; nor a page whose s-maxage the app cut short
+    # of PAGE_CACHE_SECONDS because a scheduled story is due (beyond that, publish_scheduled's
+    # purge brings the story within its cron minute).
+    if (beresp.http.xkey && beresp.ttl >= @PAGE_CACHE_SECONDS@s && !bereq.uncacheable
+        && bereq.url !~ "^/rails/" && beresp.http.xkey !~ "(^| )rank-") {
+        set beresp.ttl = @EDGE_TTL@s;
+    }
 }
 
 sub vcl_deliver {
+    # Caches further on and browsers vary on the header the reader sent.
+    if (resp.http.Vary) {
+        set resp.http.Vary = regsuball(resp.http.Vary, "X-Edge-Encoding", "Accept-Encoding");
+    }
     # Surrogate keys are for the cache, not readers (they would list embargo-free ids, but also
     # cost bytes); a purger may ask to see them (X-Edge-Debug, the tests).
     if (!(client.ip ~ purgers && req.http.X-Edge-Debug)) {
