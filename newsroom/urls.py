@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("rankings.urls")),
     # Feeds, sitemaps, robots.txt: before articles.urls so /section/<slug>/feed/ is never a page.
     path("", include("articles.urls_syndication")),
+    # Trust pages (/about/, /contact/...) and /corrections/.
+    path("", include("pages.urls")),
     path("", include("articles.urls")),
 ]
 
