@@ -303,3 +303,89 @@ def article_desk_dashboard(
             base.drafts().filter(modified_at__lt=now - timedelta(days=stale_days)).order_by("modified_at", "id")[:limit]
         ),
     }
+
+
+# --- Article page furniture: related stories and "More in <Section>" ----------------------------
+
+# Related stories are looked for among this many newest stories of the archive: the listing
+# index is walked in order down to a cutoff read from the same index, so a rare tag costs what a
+# common one does, in a 1,000-story archive as in a 1,000,000-story one.
+RELATED_SCAN_DEPTH = 2000
+RELATED_SHOWN = 4
+MORE_IN_SECTION_SHOWN = 5
+
+
+def _related_cutoff():
+    """The publication time of the ``RELATED_SCAN_DEPTH``-th newest story (the archive's oldest bound if fewer)."""
+    from django.db.models import DateTimeField, Value
+    from django.db.models.functions import Coalesce
+
+    from newsroom.dates import DATETIME_MIN
+
+    deepest = (
+        Article.objects.published().newest_first().values("published_at")[RELATED_SCAN_DEPTH - 1 : RELATED_SCAN_DEPTH]
+    )
+    return Coalesce(Subquery(deepest), Value(DATETIME_MIN, output_field=DateTimeField()))
+
+
+def article_list_related(*, article: Article, tag_ids: list[int], limit: int = RELATED_SHOWN) -> list[Article]:
+    """Newest published stories sharing a tag with ``article`` (never itself), listing columns only. One query.
+
+    Read from ``article_listing_idx`` in order, each row probed in the
+    through table's ``(article, tag)`` index, among the ``RELATED_SCAN_DEPTH``
+    newest stories only.
+    """
+    if not tag_ids:
+        return []
+    shares_a_tag = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=sorted(set(tag_ids)))
+    return list(
+        Article.objects.published()
+        .for_listing()
+        .filter(Exists(shares_a_tag), published_at__gte=_related_cutoff())
+        .exclude(pk=article.pk)
+        .newest_first()[:limit]
+    )
+
+
+def article_list_more_in_section(*, article: Article, limit: int) -> list[Article]:
+    """The newest published stories of ``article``'s section but itself, listing columns only. One query.
+
+    Read from ``article_section_listing_idx`` in order.
+    """
+    return list(
+        Article.objects.published()
+        .for_listing()
+        .in_section(article.section_id)
+        .exclude(pk=article.pk)
+        .newest_first()[:limit]
+    )
+
+
+def article_furniture(*, article: Article, tag_ids: list[int], request=None) -> dict[str, list[Article]]:
+    """What follows an article's body: ``related`` stories and ``more_in_section``. Two queries, none when warm.
+
+    Related: stories sharing a tag, newest first, topped up with the section's
+    newest; "More in <Section>": the section's newest not already among the
+    related. Never the article itself, published only. Kept in the fragment
+    cache per page-cache generation (any article saved bumps it), like the
+    article's own relations.
+    """
+    generation = fragment_generation(request) if request is not None else None
+    key = f"{FRAGMENT_KEY_PREFIX}article-furniture:{generation}:{article.pk}:{','.join(map(str, sorted(tag_ids)))}"
+    stored = _relations_get(key) if generation is not None else None
+    if stored is not None:
+        return stored
+    related = article_list_related(article=article, tag_ids=tag_ids)
+    in_section = article_list_more_in_section(article=article, limit=RELATED_SHOWN + MORE_IN_SECTION_SHOWN)
+    related_ids = {story.pk for story in related}
+    for story in in_section:
+        if len(related) >= RELATED_SHOWN:
+            break
+        if story.pk not in related_ids:
+            related.append(story)
+            related_ids.add(story.pk)
+    more = [story for story in in_section if story.pk not in related_ids][:MORE_IN_SECTION_SHOWN]
+    furniture = {"related": related, "more_in_section": more}
+    if generation is not None:
+        _relations_set(key, furniture)
+    return furniture

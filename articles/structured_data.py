@@ -212,6 +212,18 @@ def article_json_ld(*, article: Article, base_url: str) -> dict:
     return data
 
 
+def breadcrumb_list_json_ld(*, items: list[tuple[str, str]], base_url: str) -> dict:
+    """Schema.org ``BreadcrumbList`` of ``(name, url)`` pairs, the page itself last."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": absolute_url(url, base_url=base_url)}
+            for n, (name, url) in enumerate(items, start=1)
+        ],
+    }
+
+
 def json_ld_script(data: dict) -> SafeString:
     """``<script type="application/ld+json">`` holding ``data``, safe whatever the strings say.
 

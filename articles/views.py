@@ -20,10 +20,13 @@ from articles.selectors import (
     article_count_for_tag,
     article_for_page,
     article_front_page,
+    article_furniture,
     article_list_by_author,
     article_list_for_tag,
     article_list_in_section,
 )
+from articles.structured_data import absolute_url, base_url_for, breadcrumb_list_json_ld, json_ld_script
+from articles.urlcache import reverse_cached
 from newsroom.edge import edge_keys_add
 
 logger = logging.getLogger(__name__)
@@ -101,6 +104,7 @@ def render_article(request, article: Article, *, preview: bool = False, relation
         "pending_preview": preview and bool(relations),
         "nav_section": article.section.slug,
     }
+    context.update(article_page_furniture(request, article, tags=context["tags"], preview=preview))
     edge_keys_add(
         f"a{article.pk}",
         f"s{article.section_id}",
@@ -113,6 +117,24 @@ def render_article(request, article: Article, *, preview: bool = False, relation
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def article_page_furniture(request, article: Article, *, tags, preview: bool) -> dict:
+    """Breadcrumbs (and their ``BreadcrumbList``), share links' URL, related stories and "More in <Section>"."""
+    base_url = base_url_for(request)
+    breadcrumbs = [
+        ("Home", reverse_cached("articles:home")),
+        (article.section.name, article.section.get_absolute_url()),
+        (article.display_headline, article.get_absolute_url()),
+    ]
+    return {
+        "breadcrumbs": breadcrumbs,
+        "breadcrumb_json_ld": json_ld_script(breadcrumb_list_json_ld(items=breadcrumbs, base_url=base_url)),
+        "share_url": absolute_url(article.get_absolute_url(), base_url=base_url),
+        "share_title": article.display_headline,
+        # A preview reads them afresh: the fragment cache is for what readers see.
+        **article_furniture(article=article, tag_ids=[tag.pk for tag in tags], request=None if preview else request),
+    }
 
 
 def article_detail(request, pk: int, slug: str | None = None):

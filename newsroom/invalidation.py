@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 # Fields whose change moves an article into, out of or within lists.
 LIST_FIELDS = ("status", "published_at", "section_id")
 LIST_KEYS = ("home", "feed", "search", "sitemap")
+# The public corrections page (pages.views.corrections).
+CORRECTIONS_KEY = "corrections"
 
 
 def content_invalidate(*, keys: Iterable[str]) -> None:
@@ -138,9 +140,19 @@ def _article_relation_changed(sender, instance, action, pk_set=None, model=None,
 
 
 def _update_changed(sender, instance, raw=False, **kwargs):
-    # Corrections and updates: the article page and its "(UPDATE n)" headline in lists.
+    # Corrections and updates: the article page and its "(UPDATE n)" headline in lists; a
+    # correction (or an entry that was one) the public corrections list (pages.views) too.
     if not raw:
-        content_invalidate(keys={f"a{instance.article_id}", "sitemap"})
+        keys = {f"a{instance.article_id}", "sitemap"}
+        if instance.kind == "correction" or getattr(instance, "_edge_kind_before", None) == "correction":
+            keys.add(CORRECTIONS_KEY)
+        content_invalidate(keys=keys)
+
+
+def _update_before_save(sender, instance, raw=False, **kwargs):
+    # An update turned into a correction or back: the corrections list changes either way.
+    if not raw and instance.pk is not None:
+        instance._edge_kind_before = sender.objects.filter(pk=instance.pk).values_list("kind", flat=True).first()
 
 
 def _photo_changed(sender, instance, raw=False, **kwargs):
@@ -180,6 +192,7 @@ def connect_receivers() -> None:
     from articles.models import Article, ArticleUpdate, Author, Photo, Section, TaggedArticle
 
     pre_save.connect(_article_before_save, sender=Article, dispatch_uid="invalidation_article_before")
+    pre_save.connect(_update_before_save, sender=ArticleUpdate, dispatch_uid="invalidation_update_before")
     post_save.connect(_article_saved, sender=Article, dispatch_uid="invalidation_article_saved")
     # Before the delete: the row is still there to read a deferred section from (workflow locks a few columns).
     pre_delete.connect(_article_deleted, sender=Article, dispatch_uid="invalidation_article_deleted")

@@ -6,7 +6,8 @@ A reader page holds a marker where its rail goes (``rail_slot``, from
 answer, hit or miss:
 
 * behind Varnish (the request says ``Surrogate-Capability: ...ESI/1.0``), with
-  ``<esi:include src="/rails/<section id>/"/>`` and ``Surrogate-Control:
+  ``<esi:include src="/rails/<section id>/"/>`` (``/rails/<section id>/<article id>/``
+  on an article page) and ``Surrogate-Control:
   content="ESI/1.0"``: Varnish fetches the rail (:func:`rail_view`) on its own
   short lifetime and splices it in, the page staying cached for its own;
 * otherwise (the embedded mode, no JavaScript needed), with the rail's HTML,
@@ -17,6 +18,12 @@ module's copy, Varnish's copy of ``/rails/``) keeps it at most
 ``RAIL_MAX_AGE / 3`` seconds, so a rail is at most ``RAIL_MAX_AGE`` seconds
 older than the newest snapshot. Conditional GETs are answered here too, since
 a stored page's ETag does not cover its rail.
+
+An article page's rail never lists the article being read: its marker carries
+the article's id, and where the article is in one of the rail's lists a
+variant without it is rendered (each list reads one entry more, so it still
+shows five). Every other article shares the section's one rail: at most ten
+variants per section and time slot, however large the archive.
 """
 
 from __future__ import annotations
@@ -37,9 +44,11 @@ from newsroom.edge import edge_keys_add
 
 # The section's id, slug and name travel in the marker: filling it needs no query, and a renamed
 # section (which re-renders its pages) gets a rail of its own name at once.
-MARKER = "<!--newsroom-rail:{}:{}-->"
-_MARKER_RE = re.compile(rb"<!--newsroom-rail:(\d{1,19}):([A-Za-z0-9_=-]*)-->")
+# An article page's marker ends with ":<article id>", the article its rail leaves out.
+MARKER = "<!--newsroom-rail:{}:{}{}-->"
+_MARKER_RE = re.compile(rb"<!--newsroom-rail:(\d{1,19}):([A-Za-z0-9_=-]*)(?::(\d{1,19}))?-->")
 _MARKER_PREFIX = b"<!--newsroom-rail:"
+MAX_ID = 2**63 - 1
 NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Content-Location", "Expires", "X-Cache")
 
 
@@ -48,36 +57,57 @@ def rail_seconds() -> int:
     return max(1, int(settings.RAIL_MAX_AGE) // 3)
 
 
-def rail_slot(section=None) -> SafeString:
-    """The marker a page holds where its rail (the site-wide list, plus ``section``'s) goes."""
+def _id_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID else None
+
+
+def rail_slot(section=None, exclude=None) -> SafeString:
+    """The marker a page holds where its rail (the site-wide list, plus ``section``'s) goes.
+
+    ``exclude``: the id of the article the page shows, which its rail leaves out.
+    """
+    exclude = _id_or_none(exclude)
+    tail = f":{exclude}" if exclude else ""
     if not isinstance(getattr(section, "pk", None), int):  # no section (or an undefined one)
-        return mark_safe(MARKER.format(0, ""))  # noqa: S308 - a fixed comment
+        return mark_safe(MARKER.format(0, "", tail))  # noqa: S308 - digits only
     data = base64.urlsafe_b64encode(json.dumps([section.slug, section.name]).encode()).decode()
-    return mark_safe(MARKER.format(section.pk, data))  # noqa: S308 - digits and base64 only
+    return mark_safe(MARKER.format(section.pk, data, tail))  # noqa: S308 - digits and base64 only
 
 
-def rail_html(section_id: int, data: str = "", *, generation=None) -> str:
+def rail_html(section_id: int, data: str = "", *, generation=None, exclude: int | None = None) -> str:
     """The rail's HTML for ``section_id`` (0: site-wide list only), this process's copy for ``rail_seconds()``.
 
     ``data``: the marker's slug and name of the section; without it (``/rails/``) the section is read.
     ``generation``: the page cache's, read by ``PageCacheMiddleware``: a change to the content (an
-    article withdrawn) renders the rail again at once.
+    article withdrawn) renders the rail again at once. ``exclude``: an article id the lists leave out.
     """
     from rankings.selectors import ranking_window_default
 
     seconds = rail_seconds()
     # Keyed by the time slot, not a generation: a page-cache hit pays no cache round trip for it.
     key = f"rail:{section_id}:{data}:{generation}:{int(time.time() // seconds)}"
-    html = fragment_local_get(key)
-    if html is None:
-        html = _rail_render(section_id, data)
+    html, listed = fragment_local_get(key), fragment_local_get(f"{key}:ids")
+    if html is None or listed is None:
+        html, ids = _rail_render(section_id, data)
+        listed = ",".join(str(pk) for pk in sorted(ids))
         fragment_local_set(key, html, seconds=seconds)
+        fragment_local_set(f"{key}:ids", listed, seconds=seconds)
+    if exclude and str(exclude) in listed.split(","):
+        # The article being read is in a list: its own variant (at most one per listed article).
+        variant_key = f"{key}:x{exclude}"
+        variant = fragment_local_get(variant_key)
+        if variant is None:
+            variant, _ = _rail_render(section_id, data, exclude=exclude)
+            fragment_local_set(variant_key, variant, seconds=seconds)
+        html = variant
     edge_keys_add(f"rank-{ranking_window_default()}")
     return html
 
 
-def _rail_render(section_id: int, data: str) -> str:
+def _rail_render(section_id: int, data: str, *, exclude: int | None = None) -> tuple[str, set[int]]:
+    """The rail's HTML and the ids of the articles its lists show (read from the same cached lists)."""
     from articles.models import Section
+    from rankings import selectors
     from rankings.templatetags.rankings import ranking_access, ranking_top_in_section
 
     context = {"request": None}
@@ -90,23 +120,32 @@ def _rail_render(section_id: int, data: str) -> str:
             section = None
     if section_id and section is None:
         section = Section.objects.filter(pk=section_id).only("id", "name", "slug").first()
-    parts = [ranking_top_in_section(context, section)] if section is not None else []
-    parts.append(ranking_access(context))
-    return "".join(str(part) for part in parts)
+    parts = [ranking_top_in_section(context, section, exclude=exclude)] if section is not None else []
+    parts.append(ranking_access(context, exclude=exclude))
+    ids = {entry.article_id for entry in selectors.ranking_access()}
+    if section is not None:
+        ids.update(entry.article_id for entry in selectors.ranking_top_in_section(section))
+    return "".join(str(part) for part in parts), ids
 
 
 @require_safe
-def rail_view(request, section_id: int):
-    """``/rails/<section id>/``: the rail alone, for Varnish's edge-side includes."""
-    if section_id > 2**63 - 1:
+def rail_view(request, section_id: int, article_id: int | None = None):
+    """``/rails/<section id>/`` (``/<article id>/``: without that article), the rail alone, for edge-side includes."""
+    if section_id > MAX_ID or (article_id is not None and not _id_or_none(article_id)):
         raise Http404("No such section")
     if section_id:
         edge_keys_add(f"s{section_id}")  # a renamed section purges its rails too
-    html = rail_html(section_id)
+    html = rail_html(section_id, exclude=article_id)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     seconds = rail_seconds()
     response["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
     return response
+
+
+def _esi_include(match: re.Match) -> bytes:
+    section_id, exclude = match.group(1), match.group(3)
+    src = b"/rails/%s/%s/" % (section_id, exclude) if exclude else b"/rails/%s/" % section_id
+    return b'<esi:include src="%s"/>' % src
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:
@@ -133,12 +172,18 @@ class RailSpliceMiddleware:
         body = response.content
         if response.status_code == 200 and _MARKER_PREFIX in body:
             if "ESI/1.0" in request.headers.get("Surrogate-Capability", ""):
-                body = _MARKER_RE.sub(lambda m: b'<esi:include src="/rails/%s/"/>' % m.group(1), body)
+                body = _MARKER_RE.sub(_esi_include, body)
                 response["Surrogate-Control"] = 'content="ESI/1.0"'
             else:
                 generation = getattr(request, "page_generation", None)
                 body = _MARKER_RE.sub(
-                    lambda m: rail_html(int(m.group(1)), m.group(2).decode(), generation=generation).encode(), body
+                    lambda m: rail_html(
+                        int(m.group(1)),
+                        m.group(2).decode(),
+                        generation=generation,
+                        exclude=int(m.group(3)) if m.group(3) else None,
+                    ).encode(),
+                    body,
                 )
                 if response.has_header("ETag"):
                     response["ETag"] = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "reversion",
     "articles",
     "rankings",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -350,6 +351,7 @@ PAGE_CACHE_QUERY_PARAMS = {
     "articles:author": ["page"],
     "articles:search": ["q", "page"],
     "rankings:ranking": ["window"],
+    "pages:corrections": ["page"],
     "syndication:sitemap_section": ["p"],
 }
 

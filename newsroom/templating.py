@@ -21,6 +21,7 @@ from jinja2 import ChainableUndefined, Environment
 from articles.templatetags import news, photos, seo
 from articles.urlcache import reverse_cached
 from newsroom.rails import rail_slot
+from pages.templatetags import trust
 from rankings.templatetags import page_views, rankings
 
 
@@ -49,6 +50,8 @@ def environment(**options) -> Environment:
         ranking_access=rankings.ranking_access,
         page_view_beacon=page_views.page_view_beacon,
         rail_slot=rail_slot,
+        footer_links=trust.footer_links,
+        organization_json_ld=trust.organization_json_ld,
     )
     env.filters.update(
         jst=news.jst,

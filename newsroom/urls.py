@@ -12,9 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Ranking rails alone: edge-side includes behind Varnish (newsroom.rails).
     path("rails/<int:section_id>/", rails.rail_view, name="rail"),
+    path("rails/<int:section_id>/<int:article_id>/", rails.rail_view, name="rail-without"),
     path("", include("rankings.urls")),
     # Feeds, sitemaps, robots.txt: before articles.urls so /section/<slug>/feed/ is never a page.
     path("", include("articles.urls_syndication")),
+    # Trust pages (/about/, /contact/...) and /corrections/.
+    path("", include("pages.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -283,6 +283,6 @@ def test_article_page_carries_the_head(client, story):
     assert response.status_code == 200
     head = Head(response.content.decode().split("</head>")[0])
     data = [json.loads(raw) for raw in head.json_ld]
-    assert [item["@type"] for item in data] == ["NewsArticle"]
+    assert [item["@type"] for item in data] == ["NewsArticle", "BreadcrumbList"]
     assert data[0]["datePublished"].endswith("+09:00")
     assert head.one("og:type") == "article"

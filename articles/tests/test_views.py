@@ -299,7 +299,9 @@ def test_article_page_queries_are_few_and_constant(client, django_assert_num_que
     small = ArticleFactory(section=politics, lead_photo=small_photo(), tags=["one"], authors=[AuthorFactory()])
     ArticleUpdateFactory(article=small)
     baseline = count_queries(client, small.get_absolute_url())
-    assert baseline <= 8
+    # Cold: 8, plus related stories and "More in <Section>" (2) and the footer's trust pages and
+    # sections (2), each kept in the fragment cache per generation (a warm page runs 1).
+    assert baseline <= 12
 
     big = ArticleFactory(
         section=politics,
