@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.html import escape
 from taggit.models import Tag
 
@@ -171,13 +171,20 @@ def search(request):
     return render(request, "articles/search.html", context, status=status)
 
 
+# A missing page may exist soon (a story published, a typo fixed): caches keep a 404 only briefly.
+NOT_FOUND_SECONDS = 60
+
+
 def page_not_found(request, exception):
+    """The 404 page, kept by browsers and shared caches for ``NOT_FOUND_SECONDS`` (Varnish purges it sooner)."""
     try:
-        return render(request, "404.html", {"request_path": request.path}, status=404)
+        response = render(request, "404.html", {"request_path": request.path}, status=404)
     except DatabaseError:
         # The navigation needs the database; a reader still gets a plain 404, not a 500.
         logger.exception("404 page could not render its navigation")
-        return HttpResponse(_MINIMAL_PAGE.format(title="Page not found"), status=404)
+        response = HttpResponse(_MINIMAL_PAGE.format(title="Page not found"), status=404)
+    patch_cache_control(response, public=True, max_age=NOT_FOUND_SECONDS, s_maxage=NOT_FOUND_SECONDS)
+    return response
 
 
 _MINIMAL_PAGE = (
