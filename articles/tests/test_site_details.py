@@ -261,3 +261,34 @@ def test_debug_on_without_the_setting_keeps_djangos_technical_pages(settings):
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert b"Django tried these URL patterns" in response.content
+
+
+def test_reader_pages_say_when_what_they_show_last_changed(client, politics):
+    from datetime import UTC, datetime
+
+    from django.utils.http import http_date
+
+    from articles.tests.factories import ArticleUpdateFactory
+
+    published = datetime(2026, 1, 16, 22, 5, tzinfo=UTC)
+    older = ArticleFactory(section=politics, published_at=published - timedelta(hours=3), tags=["t"])
+    newest = ArticleFactory(section=politics, published_at=published, tags=["t"], authors=[AuthorFactory(slug="w")])
+    ArticleUpdateFactory(article=older, created_at=published + timedelta(hours=2))
+    older.refresh_from_db()
+    expected = {
+        older.get_absolute_url(): published + timedelta(hours=2),  # its update
+        newest.get_absolute_url(): published,
+        "/": published,
+        "/section/politics/": published,
+        "/tag/t/": published,
+        "/author/w/": published,
+    }
+    for url, when in expected.items():
+        cache.clear()
+        response = client.get(url)
+        assert response["Last-Modified"] == http_date(when.timestamp()), url
+        # Stored and replayed with the page; the ETag still answers conditional GETs.
+        hit = client.get(url)
+        assert hit["X-Cache"] == "hit", url
+        assert hit["Last-Modified"] == response["Last-Modified"], url
+        assert client.get(url, HTTP_IF_NONE_MATCH=hit["ETag"]).status_code == 304, url
