@@ -25,6 +25,10 @@ dev-venv: $(VENV)/.installed-dev
 
 # Development and test targets: DEBUG on (the settings default to off, which needs a production secret key).
 run demo migrate test: export DJANGO_DEBUG = 1
+# make run: the site's own 404/500 pages, and no page or fragment cache, so a template edit shows on reload.
+run: export NEWSROOM_ERROR_PAGES_IN_DEBUG = 1
+run: export NEWSROOM_PAGE_CACHE = 0
+run: export NEWSROOM_FRAGMENT_CACHE = 0
 
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
@@ -34,6 +38,7 @@ demo: migrate
 	$(BIN)/python manage.py update_rankings
 
 run: demo
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ (admin: /admin/, demo logins above; PORT=8001 make run for another port)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The production setup locally: nginx (deploy/nginx.conf) in front of gunicorn, DEBUG off.

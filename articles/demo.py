@@ -18,8 +18,9 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from django.db.models import Count
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import demo_content, photos
+from articles import demo_briefs, demo_content, photos
 from articles.cache import page_cache_invalidate
 from articles.demo_images import PhotoJob, PhotoResult, photo_job_render
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
@@ -43,6 +44,8 @@ from articles.signals import demo_seeded
 logger = logging.getLogger(__name__)
 
 EXTERNAL_ID_PREFIX = "demo:"
+# While photos are rendered (the slow part), a progress line every this many stories.
+PROGRESS_EVERY = 10
 PHOTO_SIZE = (1600, 900)
 
 
@@ -215,8 +218,11 @@ def _article_as_seeded(article: Article, spec: dict, section_ids: dict[str, int 
         and article.dateline == spec["dateline"]
         and article.body == sanitize_body(_body_html(spec["body"]))
         and article.section_id == section_ids[spec["section"]]
-        and article.lead_photo is not None
-        and f"demo-{spec['key']}" in article.lead_photo.image.name
+        and (
+            article.lead_photo is None
+            if spec["scene"] is None
+            else article.lead_photo is not None and f"demo-{spec['key']}" in article.lead_photo.image.name
+        )
         and article.status == spec.get("status", Article.Status.PUBLISHED)
         and article.lead_photo_caption == ""
         and not article.exclude_from_rankings
@@ -236,7 +242,7 @@ def _photo_as_seeded(photo: Photo, spec: dict) -> bool:
 
 def demo_newsroom_reset_plan() -> DemoResetPlan:
     """Split the demo articles into those still as seeded (to delete) and those editors changed (kept)."""
-    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_content.ARTICLES}
+    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_specs()}
     section_ids = {slug: getattr(_section_find(slug, name), "pk", None) for slug, name, _ in demo_content.SECTIONS}
     plan = DemoResetPlan()
     articles = (
@@ -270,7 +276,7 @@ def demo_newsroom_delete(*, plan: DemoResetPlan | None = None) -> dict[str, int]
     are still used. Everything editors created stays, even in demo sections.
     """
     plan = plan or demo_newsroom_reset_plan()
-    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_content.ARTICLES}
+    specs = {EXTERNAL_ID_PREFIX + spec["key"]: spec for spec in demo_specs()}
     articles = Article.objects.filter(pk__in=plan.article_ids)
     photo_specs = {
         photo_id: specs[external_id] for photo_id, external_id in articles.values_list("lead_photo_id", "external_id")
@@ -299,31 +305,43 @@ def demo_newsroom_delete(*, plan: DemoResetPlan | None = None) -> dict[str, int]
     return deleted
 
 
+def demo_specs() -> list[dict]:
+    """Every demo article: the hand-written stories (with photos), then the generated briefs (without)."""
+    return [*demo_content.ARTICLES, *demo_briefs.briefs()]
+
+
+def _progress_none(message: str) -> None:
+    pass
+
+
 def demo_newsroom_seed(
     *,
     reset: bool = False,
     now: datetime | None = None,
     photo_size: tuple[int, int] = PHOTO_SIZE,
     workers: int | None = None,
+    progress: Callable[[str], None] = _progress_none,
 ) -> DemoSeedReport:
     """Create the demo newsroom (idempotent), then tell listeners which articles are new.
 
     ``photo_size`` and ``workers`` exist for tests and slow machines; the defaults make
     1600x900 photos using every CPU (at most 4). Afterwards ``demo_seeded`` is sent with
     the articles created by this run (none on a re-run, so listeners such as the rankings'
-    synthetic view history never count twice).
+    synthetic view history never count twice). ``progress`` is called with a line per step
+    (and every ``PROGRESS_EVERY`` stories while photos are rendered).
     """
     started = time.perf_counter()
     now = now or timezone.now()
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     report = DemoSeedReport()
     if reset:
+        progress("Deleting the demo content nobody changed…")
         with transaction.atomic():
             plan = demo_newsroom_reset_plan()
             report.deleted = demo_newsroom_delete(plan=plan)
             report.kept = [article.headline for article in plan.kept]
 
-    specs = demo_content.ARTICLES
+    specs = demo_specs()
     existing = set(
         Article.objects.filter(external_id__in=[EXTERNAL_ID_PREFIX + s["key"] for s in specs]).values_list(
             "external_id", flat=True
@@ -336,13 +354,19 @@ def demo_newsroom_seed(
         sections = _sections_ensure(report)
         authors = _authors_ensure(report)
         tags = _tags_ensure({name for spec in missing for name in spec["tags"]})
+    progress(
+        f"Sections, authors and tags ready; {len(missing)} of {len(specs)} demo articles to create "
+        f"({report.articles_existing} already there)."
+    )
 
     # One transaction per article (with its photo): a run that dies half-way leaves whole
     # articles only, and the next run adds the rest. The slow part, drawing and rendering
     # photos, runs in worker processes meanwhile, never inside a transaction.
     by_key = {spec["key"]: spec for spec in missing}
-    jobs = [PhotoJob(spec["key"], spec["scene"], spec.get("focal"), photo_size) for spec in missing]
+    jobs = [PhotoJob(spec["key"], spec["scene"], spec.get("focal"), photo_size) for spec in missing if spec["scene"]]
     created: list[Article] = []
+    if jobs:
+        progress(f"Drawing and rendering {len(jobs)} photos ({max(1, workers)} worker processes)…")
     for result in _photos_rendered(jobs, workers=workers):
         written: list[str] = []
         try:
@@ -353,6 +377,14 @@ def demo_newsroom_seed(
             raise
         created.append(article)
         report.photos_created += 1
+        if report.photos_created % PROGRESS_EVERY == 0 or report.photos_created == len(jobs):
+            progress(f"  {report.photos_created}/{len(jobs)} stories with photos stored")
+    briefs = [spec for spec in missing if not spec["scene"]]
+    if briefs:
+        with transaction.atomic():
+            for spec in briefs:
+                created.append(_article_create(spec, sections, authors, tags, None, now, report, []))
+        progress(f"{len(briefs)} briefs without photos stored")
     if created:
         # Rows were partly bulk-written (no save signals): tell the full-page cache.
         page_cache_invalidate()
@@ -375,6 +407,42 @@ def demo_newsroom_seed(
     return report
 
 
+# --- Demo logins (development only) ----------------------------------------------------------------
+
+DEMO_ACCOUNTS = [("Editor", "demo-editor", "Demo", "Editor"), ("Reporter", "demo-reporter", "Demo", "Reporter")]
+
+
+def demo_accounts_ensure() -> list[tuple[str, str, str]]:
+    """Create (or keep) the demo editor and reporter and give each a new random password.
+
+    Returns (group, username, password) per account. Refused with DEBUG off: these
+    passwords are printed on the terminal (``seed_demo``, ``make run``).
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("Demo accounts are for development only (DJANGO_DEBUG=1).")
+    user_model = get_user_model()
+    accounts = []
+    with transaction.atomic():
+        for group_name, username, first, last in DEMO_ACCOUNTS:
+            group = Group.objects.filter(name=group_name).first()
+            if group is None:
+                raise ImproperlyConfigured(f"The {group_name} group is missing: run migrate first.")
+            user, _created = user_model.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
+            )
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.is_staff = user.is_active = True
+            user.save()
+            user.groups.add(group)
+            accounts.append((group_name, username, password))
+    return accounts
+
+
 def _tags_ensure(names: set[str]) -> dict[str, Tag]:
     tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     for name in sorted(names - set(tags)):
@@ -383,9 +451,11 @@ def _tags_ensure(names: set[str]) -> dict[str, Tag]:
 
 
 def _article_create(spec, sections, authors, tags, result, now, report, written) -> Article:
-    photographer = demo_content.PHOTOGRAPHERS[_stable_int(spec["key"]) % len(demo_content.PHOTOGRAPHERS)]
-    credit = f"{photographer}/{settings.SITE_NAME}"
-    photo = _photo_store(result, caption=spec["caption"], credit=credit, written=written)
+    photo = None
+    if result is not None:
+        photographer = demo_content.PHOTOGRAPHERS[_stable_int(spec["key"]) % len(demo_content.PHOTOGRAPHERS)]
+        credit = f"{photographer}/{settings.SITE_NAME}"
+        photo = _photo_store(result, caption=spec["caption"], credit=credit, written=written)
     published_at = _published_at(spec, now)
     status = spec.get("status", Article.Status.PUBLISHED)
     article = Article.objects.create(

@@ -145,7 +145,7 @@ def _prefetched_set(instance, relations: dict[str, QuerySet], *, results: dict[s
 
 
 def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dict:
-    """The home page's stories in two queries: a lead story and each section's latest few.
+    """The home page's stories in two queries: a lead story, each section's latest few and the newest overall.
 
     The lead is the newest story with a photo among the ``lead_candidates``
     newest (a picture-less story still leads when none of them has one, rather
@@ -158,9 +158,11 @@ def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dic
     now = timezone.now()
     candidates = list(Article.objects.published(now=now).for_listing().newest_first()[:lead_candidates])
     lead = next((a for a in candidates if a.lead_photo_id), candidates[0] if candidates else None)
+    # The newest stories besides the lead, for the front page's rail: read above already, no query.
+    latest = [a for a in candidates if a is not lead]
     sections: list[dict] = []
     if lead is None:
-        return {"lead": None, "sections": sections}
+        return {"lead": None, "sections": sections, "latest": latest}
     in_section = (
         Article.objects.published(now=now)
         .filter(section=OuterRef("pk"))
@@ -184,7 +186,7 @@ def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dic
         if not sections or sections[-1]["section"].pk != article.section_id:
             sections.append({"section": article.section, "articles": []})
         sections[-1]["articles"].append(article)
-    return {"lead": lead, "sections": sections}
+    return {"lead": lead, "sections": sections, "latest": latest}
 
 
 def article_list_in_section(*, section: Section) -> QuerySet[Article]:

@@ -425,12 +425,27 @@ def demo_newsroom_reset_plan():
     return demo.demo_newsroom_reset_plan()
 
 
-def demo_newsroom_seed(*, reset: bool = False, workers: int | None = None, photo_size: tuple[int, int] | None = None):
+def demo_newsroom_seed(
+    *, reset: bool = False, workers: int | None = None, photo_size: tuple[int, int] | None = None, progress=None
+):
     """Create the demo newsroom idempotently (``reset`` deletes demo content first); see ``articles.demo``.
 
     Returns an ``articles.demo.DemoSeedReport``. Sends ``articles.signals.demo_seeded``
-    with the articles this run created. ``photo_size`` defaults to 1600x900.
+    with the articles this run created. ``photo_size`` defaults to 1600x900; ``progress``
+    (a callable taking a line of text) hears of each step.
     """
     from articles import demo  # heavy (content, image drawing); only the command needs it
 
-    return demo.demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size or demo.PHOTO_SIZE)
+    extra = {"progress": progress} if progress is not None else {}
+    return demo.demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size or demo.PHOTO_SIZE, **extra)
+
+
+def demo_accounts_ensure() -> list[tuple[str, str, str]]:
+    """The demo's editor and reporter logins, each with a fresh random password: (role, username, password).
+
+    Development only: refused with DEBUG off, so no production database ever gets an
+    account whose password was printed on a terminal. See ``articles.demo``.
+    """
+    from articles import demo
+
+    return demo.demo_accounts_ensure()

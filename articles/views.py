@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.html import escape
+from django.utils.http import http_date
 from taggit.models import Tag
 
 from articles.models import Article, ArticleUpdate, Author, Section
@@ -25,7 +26,13 @@ from articles.selectors import (
     article_list_for_tag,
     article_list_in_section,
 )
-from articles.structured_data import absolute_url, base_url_for, breadcrumb_list_json_ld, json_ld_script
+from articles.structured_data import (
+    absolute_url,
+    article_modified_at,
+    base_url_for,
+    breadcrumb_list_json_ld,
+    json_ld_script,
+)
 from articles.urlcache import reverse_cached
 from newsroom.edge import edge_keys_add
 
@@ -75,8 +82,23 @@ def _page_or_404(
     return page
 
 
+def _last_modified(response: HttpResponse, times) -> HttpResponse:
+    """``Last-Modified``: the newest of ``times`` (what the page shows changed then), if any.
+
+    Stored and replayed with the page by the page cache; the conditional GETs it answers are
+    by ETag (``If-None-Match``), which also covers the rails spliced in later (``newsroom.rails``).
+    """
+    newest = max((t for t in times if t is not None), default=None)
+    if newest is not None:
+        response["Last-Modified"] = http_date(newest.timestamp())
+    return response
+
+
 def home(request):
-    return render(request, "articles/home.html", {**article_front_page(), "nav_current": "home"})
+    front = article_front_page()
+    response = render(request, "articles/home.html", {**front, "nav_current": "home"})
+    shown = [front["lead"], *front["latest"], *(a for block in front["sections"] for a in block["articles"])]
+    return _last_modified(response, (a.published_at for a in shown if a is not None))
 
 
 def render_article(request, article: Article, *, preview: bool = False, relations: dict | None = None):
@@ -112,6 +134,7 @@ def render_article(request, article: Article, *, preview: bool = False, relation
         *(f"au{author.pk}" for author in context["authors"]),
     )
     response = render(request, "articles/article_detail.html", context)
+    _last_modified(response, [article_modified_at(article)])
     if preview:
         # A preview is for one editor's eyes: never stored by a cache or indexed.
         add_never_cache_headers(response)
@@ -154,7 +177,8 @@ def section_detail(request, slug):
     section = get_object_or_404(Section, slug=slug)
     edge_keys_add(f"s{section.pk}")
     page = _page_or_404(request, article_list_in_section(section=section))
-    return render(request, "articles/section.html", {"section": section, "page": page, "nav_current": section.slug})
+    response = render(request, "articles/section.html", {"section": section, "page": page, "nav_current": section.slug})
+    return _last_modified(response, (a.published_at for a in page.object_list))
 
 
 def tag_detail(request, slug):
@@ -165,7 +189,8 @@ def tag_detail(request, slug):
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
         raise Http404("No published articles with this tag")
-    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+    response = render(request, "articles/tag.html", {"tag": tag, "page": page})
+    return _last_modified(response, (a.published_at for a in page.object_list))
 
 
 def author_detail(request, slug):
@@ -173,7 +198,8 @@ def author_detail(request, slug):
     edge_keys_add(f"au{author.pk}")
     count = article_count_by_author(author=author, at_most=MAX_LISTED)
     page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
-    return render(request, "articles/author.html", {"author": author, "page": page})
+    response = render(request, "articles/author.html", {"author": author, "page": page})
+    return _last_modified(response, (a.published_at for a in page.object_list))
 
 
 def search(request):
@@ -193,13 +219,20 @@ def search(request):
     return render(request, "articles/search.html", context, status=status)
 
 
+# A missing page may exist soon (a story published, a typo fixed): caches keep a 404 only briefly.
+NOT_FOUND_SECONDS = 60
+
+
 def page_not_found(request, exception):
+    """The 404 page, kept by browsers and shared caches for ``NOT_FOUND_SECONDS`` (Varnish purges it sooner)."""
     try:
-        return render(request, "404.html", {"request_path": request.path}, status=404)
+        response = render(request, "404.html", {"request_path": request.path}, status=404)
     except DatabaseError:
         # The navigation needs the database; a reader still gets a plain 404, not a 500.
         logger.exception("404 page could not render its navigation")
-        return HttpResponse(_MINIMAL_PAGE.format(title="Page not found"), status=404)
+        response = HttpResponse(_MINIMAL_PAGE.format(title="Page not found"), status=404)
+    patch_cache_control(response, public=True, max_age=NOT_FOUND_SECONDS, s_maxage=NOT_FOUND_SECONDS)
+    return response
 
 
 _MINIMAL_PAGE = (

@@ -67,6 +67,9 @@ def secret_key_problem(key: str) -> str | None:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# With DEBUG on, answer 404s and exceptions with the site's own pages instead of Django's technical
+# ones (make run sets it; tracebacks still go to the log). No effect with DEBUG off.
+ERROR_PAGES_IN_DEBUG = env_bool("NEWSROOM_ERROR_PAGES_IN_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not DEBUG:
@@ -136,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Development only (NEWSROOM_ERROR_PAGES_IN_DEBUG): the site's own 404/500 pages with DEBUG on.
+    "newsroom.error_pages.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -341,6 +346,9 @@ LOGGING = {
 PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 # Off (NEWSROOM_PAGE_CACHE=0): no server-side page cache (benchmarks of the uncached pages, debugging).
 PAGE_CACHE_ENABLED = env_bool("NEWSROOM_PAGE_CACHE", True)
+# Off (NEWSROOM_FRAGMENT_CACHE=0): masthead, footer, head metadata and lists are rendered on every page
+# (make run: a template edit shows on the next reload).
+FRAGMENT_CACHE_ENABLED = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
 # Browsers keep a page this long (max-age); shared caches use PAGE_CACHE_SECONDS (s-maxage).
 PAGE_CACHE_BROWSER_SECONDS = env_int("NEWSROOM_PAGE_CACHE_BROWSER_SECONDS", 60)
 # The query parameters each reader view reads (URL name -> names): the only ones in a page's cache

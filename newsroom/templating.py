@@ -22,6 +22,7 @@ from articles.templatetags import news, photos, seo
 from articles.urlcache import reverse_cached
 from newsroom.rails import rail_slot
 from pages.templatetags import trust
+from rankings.selectors import ranking_window_label
 from rankings.templatetags import page_views, rankings
 
 
@@ -46,12 +47,15 @@ def environment(**options) -> Environment:
         photo_crop_url=photos.photo_crop_url,
         seo_article=seo.seo_article,
         seo_page=seo.seo_page,
+        json_ld_front_page=seo.json_ld_front_page,
+        json_ld_author=seo.json_ld_author,
         ranking_top_in_section=rankings.ranking_top_in_section,
         ranking_access=rankings.ranking_access,
         page_view_beacon=page_views.page_view_beacon,
         rail_slot=rail_slot,
         footer_links=trust.footer_links,
         organization_json_ld=trust.organization_json_ld,
+        ranking_window_label=ranking_window_label,
     )
     env.filters.update(
         jst=news.jst,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", views.favicon),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("admin/", admin.site.urls),
     # Ranking rails alone: edge-side includes behind Varnish (newsroom.rails).
     path("rails/<int:section_id>/", rails.rail_view, name="rail"),

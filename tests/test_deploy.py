@@ -178,6 +178,8 @@ def media_root(tmp_path):
     root = tmp_path / "media"
     (root / "photos").mkdir(parents=True)
     (root / "photos" / "p.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (root / "renditions" / "7" / "0123abcd").mkdir(parents=True)
+    (root / "renditions" / "7" / "0123abcd" / "w320.webp").write_bytes(b"RIFF not really a webp")
     return root
 
 
@@ -208,7 +210,15 @@ def test_nginx_serves_static_and_media_files_itself_with_cache_headers(tmp_path,
         status, headers, body, _ = _get(port, "/media/photos/p.jpg", timeout=5)
         assert (status, headers["Content-Type"]) == (200, "image/jpeg")
         assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "public, max-age=86400"  # an original may be replaced in place
         assert _get(port, "/media/photos/", timeout=5)[0] == 403  # never a listing
+        # Renditions are named by their source's hash: cached for a year (Lighthouse's uses-long-cache-ttl).
+        status, headers, body, _ = _get(port, "/media/renditions/7/0123abcd/w320.webp", timeout=5)
+        assert (status, body) == (200, b"RIFF not really a webp")
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in headers["Content-Security-Policy"]
+        assert _get(port, "/media/renditions/7/", timeout=5)[0] == 403
 
 
 def test_gunicorn_threads_keep_a_worker_free_for_a_few_slow_clients(tmp_path, static_root):

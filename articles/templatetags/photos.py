@@ -16,16 +16,19 @@ from newsroom.edge import edge_keys_add
 register = template.Library()
 
 _LOADING = {"lazy", "eager"}
+_FETCH_PRIORITIES = frozenset({"high", "low", "auto"})
 
 
 @register.simple_tag
-def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class="", alt=None):
+def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class="", alt=None, fetchpriority=None):
     """``<picture>`` with a WebP ``<source>`` and a JPEG ``<img>`` (srcset, sizes, width, height, alt).
 
     ``width``/``height`` give the displayed aspect ratio, so the page does not shift while
     the image loads. ``alt`` defaults to the photo's alt text (pass ``alt=""`` for a
     decorative image); everything is escaped. ``loading`` is "lazy" (below the fold) or
-    "eager" (the lead photo). Without renditions (not built yet, or a failed build) the
+    "eager" (the lead photo). An eager image is the page's largest paint, so it gets
+    ``fetchpriority="high"`` unless ``fetchpriority`` says otherwise ("auto", "low").
+    Without renditions (not built yet, or a failed build) the
     original upload is shown; without an image, nothing.
     """
     fallback = photo_fallback_src(photo)
@@ -46,7 +49,12 @@ def photo_picture(photo, *, sizes="100vw", loading="lazy", css_class="", alt=Non
         img_attrs += [("srcset", jpeg), ("sizes", sizes)]
     if width and height:
         img_attrs += [("width", width), ("height", height)]
-    img_attrs += [("alt", alt_text), ("loading", loading), ("decoding", "async")]
+    img_attrs += [("alt", alt_text), ("loading", loading)]
+    if fetchpriority is None and loading == "eager":
+        fetchpriority = "high"
+    if fetchpriority in _FETCH_PRIORITIES:
+        img_attrs.append(("fetchpriority", fetchpriority))
+    img_attrs.append(("decoding", "async"))
     if css_class:
         img_attrs.append(("class", css_class))
     # Plain escape() and one mark_safe: this runs for every photo of every list page.

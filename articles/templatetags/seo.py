@@ -13,6 +13,8 @@ Both tags read only what the view loaded: ``seo_article`` uses
 in the view it runs no query at all.
 """
 
+from urllib.parse import urlencode
+
 from django import template
 from django.conf import settings
 from django.template.loader import get_template
@@ -33,6 +35,7 @@ from articles.structured_data import (
     iso_jst,
     json_ld_script,
 )
+from articles.structured_data_site import author_profile_json_ld, front_page_json_ld
 
 register = template.Library()
 
@@ -55,13 +58,18 @@ def _feed_links(*, base_url: str, extra: list[tuple[str, str]] = ()) -> list[dic
     return links
 
 
-def _page_canonical(request) -> str:
-    """The page's own URL without tracking parameters; a page number above 1 is kept."""
+def _page_canonical(request, *, params: tuple[str, ...] = ()) -> str:
+    """The page's own URL without tracking parameters: ``params`` (``q`` on search) and a page above 1 kept.
+
+    Empty values and a page number that is not a number above 1 are left out, so
+    ``/search/?q=tax&page=1&utm_source=x`` is canonically ``/search/?q=tax``.
+    """
     url = request.build_absolute_uri(request.path)
+    query = [(name, value) for name in params if (value := " ".join(request.GET.get(name, "").split()))]
     page = request.GET.get("page", "")
     if page.isdigit() and int(page) > 1:
-        url += f"?page={int(page)}"
-    return url
+        query.append(("page", str(int(page))))
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @register.simple_tag(takes_context=True)
@@ -119,15 +127,34 @@ def seo_article_context(article, *, base_url: str) -> dict:
 
 @register.simple_tag(takes_context=True)
 @pass_context
-def seo_page(context, *, title, description="", feed_url="") -> SafeString:
-    """Head tags for a non-article page (canonical, description, OG, feed autodiscovery)."""
+def json_ld_front_page(context) -> dict:
+    """The front page's ``Organization`` and ``WebSite`` data, for ``seo_page(json_ld=...)``."""
+    return front_page_json_ld(base_url=base_url_for(context.get("request")))
+
+
+@register.simple_tag(takes_context=True)
+@pass_context
+def json_ld_author(context, author) -> dict:
+    """An author page's ``ProfilePage`` / ``Person`` data, for ``seo_page(json_ld=...)``."""
+    return author_profile_json_ld(author=author, base_url=base_url_for(context.get("request")))
+
+
+@register.simple_tag(takes_context=True)
+@pass_context
+def seo_page(context, *, title, description="", feed_url="", canonical_params=(), json_ld=None) -> SafeString:
+    """Head tags for a non-article page (canonical, description, OG, feed autodiscovery, optional JSON-LD).
+
+    ``canonical_params``: query parameters that make another page (``("q",)`` on search,
+    ``("window",)`` on the ranking page), kept in the canonical URL. ``json_ld``: a dict
+    (or list of dicts) written as one ``application/ld+json`` script.
+    """
     request = context.get("request")
     base_url = base_url_for(request)
     width, height = PUBLISHER_LOGO_SIZE
     values = {
         "title": title,
         "description": " ".join(str(description).split()),
-        "canonical": _page_canonical(request) if request is not None else "",
+        "canonical": _page_canonical(request, params=tuple(canonical_params)) if request is not None else "",
         "site_name": settings.SITE_NAME,
         "image": {
             "url": absolute_url(static(PUBLISHER_LOGO), base_url=base_url),
@@ -137,5 +164,6 @@ def seo_page(context, *, title, description="", feed_url="") -> SafeString:
             "type": "image/png",
         },
         "feeds": _feed_links(base_url=base_url, extra=[(feed_url, f"{title} (RSS)")] if feed_url else []),
+        "json_ld": json_ld_script(json_ld) if json_ld else "",
     }
     return mark_safe(get_template("includes/meta_page.html").render(values))  # noqa: S308 - rendered template

@@ -99,6 +99,9 @@ def test_reader_pages_and_stylesheet_pass_the_nu_html_checker(client, newsroom, 
         "search-none": "/search/?q=zebra",
         "search-empty": "/search/",
         "search-too-long": "/search/?q=" + "x" * 300,
+        "search-page-2": "/search/?q=budget&page=2",
+        "ranking": "/ranking/",
+        "ranking-7d": "/ranking/?window=7d",
         "not-found": "/no-such-page/",
     }
     pages = {}

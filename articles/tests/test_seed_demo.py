@@ -15,8 +15,8 @@ from django.utils import timezone
 from PIL import Image
 from taggit.models import Tag
 
-from articles import demo_content
-from articles.demo import EXTERNAL_ID_PREFIX, demo_newsroom_delete, demo_newsroom_seed
+from articles import demo_briefs, demo_content
+from articles.demo import EXTERNAL_ID_PREFIX, demo_newsroom_delete, demo_newsroom_seed, demo_specs
 from articles.demo_images import SCENES, Scene, scene_render
 from articles.importer import photo_files
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
@@ -64,8 +64,19 @@ def test_seed_builds_a_complete_original_newsroom(seeded_signals):
     assert (politics.slug, politics.description) == ("pol", "Our own.")
     assert report.sections_created == len(demo_content.SECTIONS) - 1
 
-    assert report.articles_created == len(demo_content.ARTICLES) >= 63
-    demo = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+    assert report.articles_created == len(demo_specs()) >= 63 + 150
+    everything = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
+    # Every section holds more than one page of stories (20 a page), so pagination shows.
+    per_section = everything.published().values("section").annotate(n=Count("id")).values_list("n", flat=True)
+    assert len(per_section) == len(demo_content.SECTIONS)
+    assert min(per_section) > 20
+    briefs = everything.filter(external_id__startswith=EXTERNAL_ID_PREFIX + "brief-")
+    assert briefs.count() == len(demo_content.SECTIONS) * demo_briefs.BRIEFS_PER_SECTION
+    assert briefs.filter(lead_photo__isnull=False).count() == 0
+    assert briefs.values("headline", "dateline").distinct().count() == briefs.count()
+    assert briefs.published().order_by("-published_at").first().published_at < now - timedelta(hours=36)
+    # The hand-written stories (with photos) are the newest: what follows is about them.
+    demo = everything.exclude(pk__in=briefs)
     published = demo.published()
     # At least 60 visible stories, spread over the last 30 days, at least one per day or so.
     assert published.count() >= 60
@@ -145,7 +156,7 @@ def test_seed_builds_a_complete_original_newsroom(seeded_signals):
 
     # Listeners (rankings) hear about exactly the new articles, once.
     assert len(seeded_signals) == 1
-    assert {a.pk for a in seeded_signals[0]} == set(demo.values_list("pk", flat=True))
+    assert {a.pk for a in seeded_signals[0]} == set(everything.values_list("pk", flat=True))
 
 
 def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django_capture_on_commit_callbacks):
@@ -156,7 +167,7 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
 
     out = io.StringIO()
     call_command("seed_demo", "--photo-size", "480x270", "--workers", "1", stdout=out)
-    assert f"already present ({len(demo_content.ARTICLES)} articles); nothing to do" in out.getvalue()
+    assert f"already present ({len(demo_specs())} articles); nothing to do" in out.getvalue()
     assert snapshot() == before
     assert len(seeded_signals) == 1  # nothing new, nothing announced
 
@@ -169,10 +180,10 @@ def test_second_run_changes_nothing_and_reset_starts_over(seeded_signals, django
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", "--reset", "--force", "--photo-size", "480x270", "--workers", "1", stdout=out)
-    n = len(demo_content.ARTICLES)
+    n, shot = len(demo_specs()), len(demo_content.ARTICLES)
     text = out.getvalue()
-    assert f"Reset: deleted {n} articles, {n} photos, {len(demo_content.AUTHORS)} authors, " in text
-    assert f"{n} articles (1 draft, {n - 3} published, 1 scheduled, 1 withdrawn), {n} photos" in text
+    assert f"Reset: deleted {n} articles, {shot} photos, {len(demo_content.AUTHORS)} authors, " in text
+    assert f"{n} articles (1 draft, {n - 3} published, 1 scheduled, 1 withdrawn), {shot} photos" in text
     new_ids = set(Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("pk", flat=True))
     assert not old_ids & new_ids
     assert Article.objects.filter(pk=own.pk, section=politics, lead_photo=own_photo).exists()
@@ -255,7 +266,7 @@ def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(
     out = io.StringIO()
     with pytest.raises(CommandError, match="cancelled"):
         call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
-    n = len(demo_content.ARTICLES)
+    n, shot = len(demo_specs()), len(demo_content.ARTICLES)  # briefs have no photo
     assert f"--reset deletes {n - 4} demo articles still as seeded" in out.getvalue()
     assert "keeps 4 demo articles editors changed" in out.getvalue()
     assert snapshot() == before
@@ -268,7 +279,7 @@ def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(
         transaction.set_rollback(True)  # a dry run: the command's own reset follows
     assert deleted == {label: counts[label] - after[label] for label in counts if counts[label] != after[label]}
     assert deleted["articles.Article"] == n - 4
-    assert deleted["articles.Photo"] == n - 5  # the reused photo stays
+    assert deleted["articles.Photo"] == shot - 5  # the reused photo stays
     assert deleted["articles.Section"] == len(demo_content.SECTIONS) - 2  # sports and culture still have articles
     assert deleted["rankings.RankingSnapshot"] > 0
     assert snapshot() == before
@@ -278,7 +289,7 @@ def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(
     call_command("seed_demo", "--reset", "--photo-size", "480x270", "--workers", "1", stdout=out)
     text = out.getvalue()
     sections = len(demo_content.SECTIONS) - 2
-    assert f"Reset: deleted {n - 4} articles, {n - 5} photos, " in text
+    assert f"Reset: deleted {n - 4} articles, {shot - 5} photos, " in text
     assert f" authors, {sections} sections, " in text
     assert "Kept 4 demo articles changed since seeding: " in text
     assert "Edited By The Desk" in text
@@ -295,3 +306,59 @@ def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(
     demo_after = Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
     assert demo_after.count() == n
     assert set(demo_after.filter(pk__in=[a.pk for a in demo.values()]).values_list("pk", flat=True)) == kept_ids
+
+
+def test_command_reports_each_step_and_is_quiet_with_v0(settings):
+    settings.DEBUG = False  # no demo logins: only the seeding's own lines
+    out = io.StringIO()
+    call_command("seed_demo", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"Sections, authors and tags ready; {len(demo_specs())} of {len(demo_specs())} ")
+    assert lines[1].startswith(f"Drawing and rendering {len(demo_content.ARTICLES)} photos")
+    assert f"  10/{len(demo_content.ARTICLES)} stories with photos stored" in lines
+    assert f"  {len(demo_content.ARTICLES)}/{len(demo_content.ARTICLES)} stories with photos stored" in lines
+    assert f"{len(demo_specs()) - len(demo_content.ARTICLES)} briefs without photos stored" in lines
+    assert lines[-1].startswith("Demo newsroom seeded in ")
+    assert "password" not in out.getvalue()
+
+    quiet = io.StringIO()
+    call_command("seed_demo", "--reset", "--force", "--photo-size", "480x270", "--workers", "1", "-v0", stdout=quiet)
+    call_command("seed_demo", "-v0", stdout=quiet)
+    assert quiet.getvalue() == ""
+    assert Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count() == len(demo_specs())
+
+
+def test_demo_logins_exist_in_development_only_and_work(settings, client):
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ImproperlyConfigured
+
+    from articles.services import demo_accounts_ensure
+
+    settings.DEBUG = False
+    with pytest.raises(ImproperlyConfigured, match="development only"):
+        demo_accounts_ensure()
+    assert not get_user_model().objects.filter(username__startswith="demo-").exists()
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", "--photo-size", "480x270", "--workers", "1", stdout=out)
+    printed = {}
+    for line in out.getvalue().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] == "password":
+            printed[parts[1]] = (parts[0], parts[3])
+    assert set(printed) == {"demo-editor", "demo-reporter"}
+    assert printed["demo-editor"][0] == "editor"
+    assert printed["demo-reporter"][0] == "reporter"
+    user_model = get_user_model()
+    for username, (role, password) in printed.items():
+        user = user_model.objects.get(username=username)
+        assert user.is_staff
+        assert user.check_password(password)
+        assert list(user.groups.values_list("name", flat=True)) == [role.capitalize()]
+    # A second run gives new passwords: the printed ones are the only working ones.
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert printed["demo-editor"][1] not in again.getvalue()
+    assert not user_model.objects.get(username="demo-editor").check_password(printed["demo-editor"][1])
+    assert client.login(username="demo-reporter", password=again.getvalue().split("demo-reporter")[1].split()[1])

@@ -92,7 +92,7 @@ def test_front_page_sections_hold_their_latest_few_in_order_without_the_lead(dja
 
 
 def test_front_page_without_articles():
-    assert article_front_page() == {"lead": None, "sections": []}
+    assert article_front_page() == {"lead": None, "sections": [], "latest": []}
 
 
 def test_lists_are_newest_first_visible_only_and_without_bodies(django_assert_num_queries):

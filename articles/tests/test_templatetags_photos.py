@@ -89,6 +89,20 @@ def test_options_eager_class_and_alt_override():
     assert img["loading"] == "lazy"
 
 
+def test_eager_photo_is_fetched_first_and_lazy_ones_are_not():
+    """The eager photo is the page's largest paint: ``fetchpriority="high"``; lazy ones keep the default."""
+    photo = PhotoFactory()
+    assert (
+        Elements(render('{% photo_picture photo loading="eager" %}', photo=photo)).first("img")["fetchpriority"]
+        == "high"
+    )
+    assert "fetchpriority" not in Elements(render("{% photo_picture photo %}", photo=photo)).first("img")
+    img = Elements(render('{% photo_picture photo loading="eager" fetchpriority="auto" %}', photo=photo)).first("img")
+    assert img["fetchpriority"] == "auto"
+    img = Elements(render('{% photo_picture photo fetchpriority="x onload=1" %}', photo=photo)).first("img")
+    assert "fetchpriority" not in img
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -74,20 +74,23 @@ def test_movement_arrows_are_glyphs_with_words(section, ranked):
     html = render("{% ranking_top_in_section section %}", section=section)
 
     assert '<span aria-hidden="true">★</span><span class="visually-hidden">new</span>' in html
-    assert '<span aria-hidden="true">▼</span><span class="visually-hidden">down from 1</span>' in html
+    assert '<span aria-hidden="true">▼1</span><span class="visually-hidden">down 1</span>' in html
     assert "style=" not in html
 
 
-def test_up_and_same(section, ranked):
+def test_up_by_places_and_nothing_for_no_change(section, ranked):
     views(ranked[4], 66)  # 50 -> 66: overtakes ranked[5] (60), third to second
     ranking_snapshots_update()
     cache.clear()
 
     html = render("{% ranking_top_in_section section %}", section=section)
 
-    assert '<span class="visually-hidden">up from 3</span>' in html  # ranked[4]
-    assert '<span class="visually-hidden">down from 2</span>' in html  # ranked[5]
-    assert html.count('<span class="visually-hidden">no change</span>') == 3
+    assert '<span class="visually-hidden">up 1</span>' in html  # ranked[4], third to second
+    assert '<span class="visually-hidden">down 1</span>' in html  # ranked[5], second to third
+    # The three unchanged entries end with their headline: no dash, no hidden "no change".
+    assert html.count('class="ranking-move') == 2
+    assert "no change" not in html
+    assert "–" not in html
 
 
 def test_each_list_costs_at_most_one_query_then_none(section, ranked, django_assert_num_queries):

@@ -4,9 +4,10 @@ import sys
 from argparse import ArgumentTypeError
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.services import demo_newsroom_reset_plan, demo_newsroom_seed
+from articles.services import demo_accounts_ensure, demo_newsroom_reset_plan, demo_newsroom_seed
 
 
 def _photo_size(value: str) -> tuple[int, int]:
@@ -39,10 +40,11 @@ def _deleted_summary(deleted: dict[str, int]) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create the demo newsroom: sections, authors, 60+ articles over the last 30 days with generated photos, "
-        "tags, updates and a correction, one scheduled article, a draft and a withdrawn story. Idempotent: a "
-        "second run creates and changes nothing. --reset first deletes the demo content nobody changed since it was "
-        "seeded (editors' own and edited content stays), after confirmation or with --force."
+        "Create the demo newsroom: sections, authors, 60+ stories over the last 30 days with generated photos and "
+        "170+ older briefs (every section pages), tags, updates and a correction, one scheduled article, a draft and "
+        "a withdrawn story. Idempotent: a second run creates and changes nothing. --reset first deletes the demo "
+        "content nobody changed since it was seeded (editors' own and edited content stays), after confirmation or "
+        "with --force. With DEBUG on it also (re)creates a demo editor and reporter and prints their new passwords."
     )
 
     def add_arguments(self, parser):
@@ -70,9 +72,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool, force: bool, workers: int | None, photo_size, **options):
+        verbosity = options["verbosity"]
         if reset and not force:
             self._reset_confirm()
-        report = demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size)
+
+        def progress(line: str) -> None:
+            if verbosity >= 1:
+                self.stdout.write(line)
+                self.stdout.flush()
+
+        report = demo_newsroom_seed(reset=reset, workers=workers, photo_size=photo_size, progress=progress)
+        if verbosity >= 1:
+            self._summary_write(report, reset=reset)
+        if settings.DEBUG:
+            accounts = demo_accounts_ensure()
+            if verbosity >= 1:
+                self.stdout.write("Demo logins for the admin, /admin/ (development only; new passwords on each run):")
+                for group, username, password in accounts:
+                    self.stdout.write(f"  {group.lower():<9} {username:<14} password {password}")
+
+    def _summary_write(self, report, *, reset: bool) -> None:
         if reset:
             self.stdout.write(f"Reset: deleted {_deleted_summary(report.deleted)}.")
         if report.kept:
