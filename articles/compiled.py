@@ -1,5 +1,10 @@
 """Querysets compiled to SQL once per process, then run with new parameter values.
 
+Only the beacon's counter backends (``rankings.backends``) still use this module, and they
+are being rewritten without it: it reaches into Django's compiler and psycopg's cursor
+internals (``tests/test_private_api_scan.py`` fails on it), so it goes with that rewrite.
+The article page reads through the plain ORM (``articles.selectors.article_for_page``).
+
 Building and compiling a queryset costs Python time on every call: on the
 article page it was a fifth of an uncached render, more than running the
 query. For a hot query whose *shape* never changes (one article by id, the

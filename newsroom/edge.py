@@ -193,7 +193,7 @@ def edge_purge(keys: Iterable[str]) -> None:
 
 def edge_vcl_render(*, backends: list[tuple[str, int]], template: str | None = None) -> str:
     """``deploy/varnish/newsroom.vcl`` with its placeholders filled: the app servers and the query parameters."""
-    from newsroom.middleware import page_cache_query_known
+    from newsroom.caching.middleware import page_cache_query_known
 
     if template is None:
         template = (settings.BASE_DIR / "deploy" / "varnish" / "newsroom.vcl").read_text()

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import pass_context
 
-from articles.fragments import fragment_cached
 from articles.structured_data import (
     PUBLISHER_LOGO,
     PUBLISHER_LOGO_SIZE,
@@ -33,6 +32,7 @@ from articles.structured_data import (
     iso_jst,
     json_ld_script,
 )
+from newsroom.caching.fragments import fragment_cached
 
 register = template.Library()
 

@@ -11,11 +11,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from taggit.models import Tag
 
-from articles.cache import page_cache_generation
 from articles.models import Article, Author, Photo, TaggedArticle
 from articles.photos import renditions_stale
 from articles.tests.factories import AuthorFactory, SectionFactory
 from articles.tests.test_import_articles import record, write_image, write_jsonl
+from newsroom.caching.generation import page_cache_generation
 
 pytestmark = pytest.mark.django_db
 
