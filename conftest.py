@@ -63,7 +63,7 @@ def _clear_cache():
     """Each test starts with an empty cache (Redis in the PostgreSQL leg), and no cache outage remembered."""
     from django.core.cache import cache
 
-    from articles.fragments import fragment_local_clear
+    from newsroom.caching.fragments import fragment_local_clear
     from newsroom.circuit import redis_circuit
 
     cache.clear()

@@ -12,8 +12,8 @@ class ArticlesConfig(AppConfig):
             receivers,  # noqa: F401  (connects signal receivers)
             search,
         )
-        from articles.cache import connect_receivers
         from articles.revisions import models_register
+        from newsroom.caching.generation import connect_receivers
         from newsroom.dates import psycopg_loaders_clamp
 
         # A date stored past validation must not make every query reading it fail (newsroom.dates).

@@ -35,11 +35,11 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import demo_briefs, demo_content, photos
-from articles.cache import page_cache_invalidate
 from articles.demo_images import PhotoJob, PhotoResult, photo_job_render
 from articles.models import Article, ArticleUpdate, Author, Photo, Section
 from articles.sanitize import sanitize_body
 from articles.signals import demo_seeded
+from newsroom.caching.generation import page_cache_invalidate
 
 logger = logging.getLogger(__name__)
 

@@ -186,9 +186,9 @@ class ArticleFeed(Feed):
 
     def _image(self, item):
         """The lead photo's 16:9 crop, worked out once per article (enclosure and media:content)."""
-        if not hasattr(item, "_feed_image"):
-            item._feed_image = photo_image(item.lead_photo, "16x9") if item.lead_photo_id else None
-        return item._feed_image
+        if not hasattr(item, "feed_image"):
+            item.feed_image = photo_image(item.lead_photo, "16x9") if item.lead_photo_id else None
+        return item.feed_image
 
     def item_enclosures(self, item):
         image = self._image(item)

@@ -9,7 +9,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from articles.sanitize import sanitize_body
-from articles.urlcache import reverse_cached
+from newsroom.caching.urls import reverse_cached
 from newsroom.dates import BoundedDateTimeField
 from newsroom.edge import edge_keys_add
 

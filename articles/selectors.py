@@ -3,20 +3,18 @@
 import pickle
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
-from taggit.models import Tag
 
-from articles.compiled import MARKER_IDS, MARKER_TIMES, CompiledQuery
-from articles.fragments import KEY_PREFIX as FRAGMENT_KEY_PREFIX
-from articles.fragments import (
+from articles.models import Article, ArticleUpdate, Author, Section, TaggedArticle
+from newsroom.caching.fragments import KEY_PREFIX as FRAGMENT_KEY_PREFIX
+from newsroom.caching.fragments import (
     fragment_cache_get,
     fragment_cache_set,
     fragment_generation,
     fragment_local_get,
     fragment_local_set,
 )
-from articles.models import Article, ArticleUpdate, Author, Section, TaggedArticle
 
 
 def article_list_latest(*, section: Section | int | None = None, limit: int = 10) -> list[Article]:
@@ -39,109 +37,68 @@ def article_for_page(*, pk: int, cached_relations: bool = False, request=None) -
     """One published article with everything its page shows, in a constant four queries.
 
     Section and lead photo are joined; authors, tags and the update log are
-    prefetched, so the count does not grow with the number of any of them.
+    prefetched (plain ``select_related`` / ``prefetch_related``), so the count
+    does not grow with the number of any of them.
 
-    With ``cached_relations`` (the reader page), the section, lead photo,
-    authors, tags and update log come from the fragment cache when this
-    page-cache generation already loaded them (``articles.fragments``: a change
-    to any of them bumps it), so a warm render costs one query without joins,
-    which re-checks that the article is visible and reads its own columns.
-    ``request`` lets the page read the generation once for the selector and
-    its fragments.
+    With ``cached_relations`` (the reader page), the whole loaded article is
+    kept in the fragment cache under this page-cache generation
+    (``newsroom.caching.fragments``: any change to the article, its section,
+    photo, authors, tags or updates bumps it), and each request unpickles its
+    own copy. A warm render then runs one query without joins, which checks that
+    the article is visible now and that its own columns are still the copy's
+    (a ``QuerySet.update()`` sends no signal); if they are not, it loads the
+    article again. ``request`` lets the page read the generation once for the
+    selector and its fragments.
     """
+    now = timezone.now()
     generation = fragment_generation(request) if cached_relations else None
-    key = f"{FRAGMENT_KEY_PREFIX}article-relations:{generation}:{pk}"
-    stored = _relations_get(key) if generation is not None else None
-    if stored is None:
-        joined = _article_published(pk=pk, now=timezone.now()).select_related("section", "lead_photo")
-        article = next(iter(joined), None)
-    else:
-        # Section, photo and relations are cached: only the article's own row, by pre-compiled SQL.
-        article = _ARTICLE_PUBLISHED.first(pk=pk, now=timezone.now())
-    if article is None:
-        return None
-    relations = {
-        "authors": _lazily_filtered(Author.objects.only("id", "name", "slug", "role"), articles=pk),
-        # In the order the tags were attached (taggit's own order for one article).
-        "tags": _lazily_filtered(
-            Tag.objects.order_by("articles_taggedarticle_items__pk"), articles_taggedarticle_items__content_object=pk
-        ),
-        "updates": _lazily_filtered(ArticleUpdate.objects.all(), article=pk),
-    }
-    if stored is not None and _joined_set(article, stored):
-        _prefetched_set(article, relations, results=stored)
-        return article
-    _prefetched_set(article, relations)
+    key = f"{FRAGMENT_KEY_PREFIX}article-page:{generation}:{pk}"
     if generation is not None:
-        loaded = {name: list(queryset) for name, queryset in relations.items()}
-        _relations_set(key, {**loaded, "section": article.section, "lead_photo": article.lead_photo})
+        stored = _stored_get(key)
+        if stored is not None:
+            columns = article_page_columns()
+            row = next(iter(Article.objects.published(now=now).filter(pk=pk).order_by().values_list(*columns)), None)
+            if row is None:
+                return None
+            if row == tuple(getattr(stored, name) for name in columns):
+                return stored
+    article = (
+        Article.objects.published(now=now)
+        .filter(pk=pk)
+        .order_by()
+        .select_related("section", "lead_photo")
+        .prefetch_related(
+            Prefetch("authors", queryset=Author.objects.only("id", "name", "slug", "role")), "tags", "updates"
+        )
+    )
+    article = next(iter(article), None)
+    if article is not None and generation is not None:
+        _stored_set(key, article)
     return article
 
 
-def _relations_get(key: str) -> dict | None:
-    # The process keeps the pickled relations too (the key holds the generation, so they never go
-    # stale) and unpickles them per request: every page gets its own model instances, as from the cache.
+def article_page_columns() -> tuple[str, ...]:
+    """The article's own columns (attribute names), compared on a warm render with the cached copy's."""
+    return tuple(field.attname for field in Article._meta.concrete_fields)
+
+
+def _stored_get(key: str):
+    # The process keeps the pickled article too (the key holds the generation, so it never goes
+    # stale) and unpickles it per request: every page gets its own model instances, as from the cache.
     pickled = fragment_local_get(key)
-    if pickled is not None:
-        return pickle.loads(pickled)  # noqa: S301 - bytes this process pickled itself
-    stored = fragment_cache_get(key)
-    if stored is not None:
-        fragment_local_set(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL))
-    return stored
+    if pickled is None:
+        pickled = fragment_cache_get(key)
+        if pickled is None:
+            return None
+        fragment_local_set(key, pickled)
+    return pickle.loads(pickled)  # noqa: S301 - bytes this site pickled itself, keyed by the code version
 
 
-def _relations_set(key: str, relations: dict) -> None:
-    fragment_cache_set(key, relations)
-    fragment_local_set(key, pickle.dumps(relations, pickle.HIGHEST_PROTOCOL))
-
-
-def _article_published(*, pk: int, now: datetime) -> QuerySet[Article]:
-    # No ordering: one primary key needs none, and compiling it is a tenth of the query's cost.
-    return Article.objects.published(now=now).filter(pk=pk).order_by()
-
-
-_ARTICLE_PUBLISHED = CompiledQuery(
-    _article_published,
-    markers=tuple({"pk": pk, "now": now} for pk, now in zip(MARKER_IDS, MARKER_TIMES, strict=True)),
-)
-
-
-def _joined_set(article: Article, stored: dict) -> bool:
-    """Attach the cached section and lead photo, as select_related would; False if they are not the article's."""
-    section, photo = stored.get("section"), stored.get("lead_photo")
-    if section is None or section.pk != article.section_id or getattr(photo, "pk", None) != article.lead_photo_id:
-        return False
-    Article.section.field.set_cached_value(article, section)
-    Article.lead_photo.field.set_cached_value(article, photo)
-    return True
-
-
-def _lazily_filtered(queryset: QuerySet, **lookups) -> QuerySet:
-    """``queryset.filter(**lookups)``, the filter built only if the query is ever needed.
-
-    Django's related managers do the same (``_defer_next_filter``): a relation
-    served from the cache then costs no query building at all, while chaining
-    on it (``article.tags.all().filter(...)``) still applies the filter.
-    """
-    queryset._defer_next_filter = True
-    return queryset.filter(**lookups)
-
-
-def _prefetched_set(instance, relations: dict[str, QuerySet], *, results: dict[str, list] | None = None) -> None:
-    """Store each queryset as ``instance``'s prefetched ``relation.all()``, as Django's prefetch does.
-
-    Plain queries filled in by hand: the same queries as ``prefetch_related()``
-    without its per-relation machinery (a third of the article page's CPU).
-    ``results`` gives already-loaded rows instead of running the querysets.
-    """
-    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, queryset in relations.items():
-        if results is None:
-            queryset._fetch_all()
-        else:
-            queryset._result_cache = results[name]
-        queryset._prefetch_done = True
-        cache[name] = queryset
+def _stored_set(key: str, value) -> None:
+    # Stored pickled (bytes) in both places: one shape, and the process copy is immutable.
+    pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    fragment_cache_set(key, pickled)
+    fragment_local_set(key, pickled)
 
 
 def article_front_page(*, per_section: int = 4, lead_candidates: int = 6) -> dict:
@@ -374,7 +331,7 @@ def article_furniture(*, article: Article, tag_ids: list[int], request=None) -> 
     """
     generation = fragment_generation(request) if request is not None else None
     key = f"{FRAGMENT_KEY_PREFIX}article-furniture:{generation}:{article.pk}:{','.join(map(str, sorted(tag_ids)))}"
-    stored = _relations_get(key) if generation is not None else None
+    stored = _stored_get(key) if generation is not None else None
     if stored is not None:
         return stored
     related = article_list_related(article=article, tag_ids=tag_ids)
@@ -389,5 +346,5 @@ def article_furniture(*, article: Article, tag_ids: list[int], request=None) -> 
     more = [story for story in in_section if story.pk not in related_ids][:MORE_IN_SECTION_SHOWN]
     furniture = {"related": related, "more_in_section": more}
     if generation is not None:
-        _relations_set(key, furniture)
+        _stored_set(key, furniture)
     return furniture

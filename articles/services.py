@@ -95,8 +95,8 @@ def articles_imported(*, ids: list[int]) -> None:
     ``articles.signals.articles_imported``. Whatever an article save must also do for rows
     written around it (revisions; a search index not kept by the database) belongs here.
     """
-    from articles.cache import page_cache_invalidate
     from articles.signals import articles_imported as imported_signal
+    from newsroom.caching.generation import page_cache_invalidate
 
     if not ids:
         return
@@ -132,7 +132,7 @@ def photo_save_snapshot(*, photo: Photo, update_fields=None) -> None:
     Costs one SELECT only when the image or focal point of an existing photo changes.
     """
     if update_fields is not None and not (_PHOTO_SOURCE_FIELDS & set(update_fields)):
-        photo._photo_snapshot = _PhotoSaveSnapshot(stale=False, new_upload=False, previous=None)
+        photo.save_snapshot = _PhotoSaveSnapshot(stale=False, new_upload=False, previous=None)
         return
     stale = renditions_stale(photo)
     previous = None
@@ -142,10 +142,19 @@ def photo_save_snapshot(*, photo: Photo, update_fields=None) -> None:
             .values("image", "focal_x", "focal_y", "width", "height", "renditions")
             .first()
         )
-    new_upload = bool(photo.image) and not photo.image._committed
+    new_upload = photo_image_is_new(photo=photo)
     if new_upload:
         photo_original_clean(photo=photo)
-    photo._photo_snapshot = _PhotoSaveSnapshot(stale=stale, new_upload=new_upload, previous=previous)
+    photo.save_snapshot = _PhotoSaveSnapshot(stale=stale, new_upload=new_upload, previous=previous)
+
+
+def photo_image_is_new(*, photo: Photo) -> bool:
+    """Whether ``photo.image`` is a file assigned to the photo and not yet written to its storage.
+
+    An upload carries its bare client-side name until the save stores it under ``upload_to``
+    (a name that then exists in the storage); a stored file's name always exists there.
+    """
+    return bool(photo.image) and not photo.image.storage.exists(photo.image.name)
 
 
 def photo_original_clean(*, photo: Photo) -> None:
@@ -213,8 +222,8 @@ def photo_renditions_sync(*, photo: Photo, created: bool, update_fields=None) ->
     focal point and renditions back, and the file uploaded by this save is deleted. The
     ``PhotoRenditionError`` is then raised to the caller.
     """
-    snapshot = getattr(photo, "_photo_snapshot", None)
-    photo._photo_snapshot = None
+    snapshot = getattr(photo, "save_snapshot", None)
+    photo.save_snapshot = None
     if snapshot is None:  # saved without the pre_save receiver (should not happen): decide now
         snapshot = _PhotoSaveSnapshot(stale=renditions_stale(photo), new_upload=False, previous=None)
     if update_fields is not None and not (_PHOTO_SOURCE_FIELDS & set(update_fields)):
@@ -300,7 +309,8 @@ def photo_create(
                 photo.save()  # the post_save receiver builds the renditions (photo_renditions_sync)
         except BaseException:
             # The receiver undoes a failed build; this also covers a failed INSERT or COMMIT.
-            if photo.image.name and photo.image._committed:
+            # Stored (the file was written) once the save gave it a name other than the upload's.
+            if photo.image.name and photo.image.name != upload.name:
                 files_delete([photo.image.name, *renditions_file_names(photo.renditions)])
             raise
     finally:

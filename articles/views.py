@@ -33,7 +33,7 @@ from articles.structured_data import (
     breadcrumb_list_json_ld,
     json_ld_script,
 )
-from articles.urlcache import reverse_cached
+from newsroom.caching.urls import reverse_cached
 from newsroom.edge import edge_keys_add
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Pages benchmark (run through ``bench/pages``): cached and uncached article page against /healthz.
+"""Pages benchmark (run through ``bench/pages``): every page type, cached and uncached, against /healthz.
 
 What it does, in one run:
 
@@ -13,9 +13,10 @@ What it does, in one run:
    * **B** (port P+1) with ``NEWSROOM_PAGE_CACHE=0``: the same code with the page cache off,
      so every request renders the page. This is the honest "uncached" figure: a cache-busting
      query parameter would also pay for storing a page nobody reads again.
-3. Measures with wrk (same host), interleaved: /healthz on A, the article page on A (warm,
-   anonymous: every request is a hit), /healthz on A again, then the same on B. Each ratio is
-   against the mean of the two /healthz runs around it on the same server.
+3. Measures with wrk (same host, 16 connections), interleaved: /healthz on A, then each page
+   type (home, article, section, tag, search, feed, sitemap; warm, anonymous: every request on
+   A is a hit) followed by /healthz again, then the same on B. Each ratio is against the mean
+   of the two /healthz runs around it on the same server.
 4. Sends a mixed load over every reader page (home, sections, tags, authors, every article,
    feeds, sitemaps) to both servers, then reads each worker's RSS from ``/proc`` and the
    number of requests it has served (at least 10,000 per worker).
@@ -77,13 +78,32 @@ def task_urls() -> None:
         .order_by("-n_tags", "-n_authors", "-update_count", "-published_at")
         .first()
     ) or published.first()
+    # One page of each type: the busiest section and tag, a word many stories contain, the
+    # feed and the month sitemap of the newest story.
+    section = Section.objects.annotate(n=Count("articles")).order_by("-n", "pk").first()
+    tag = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n", "pk").first()
+    word = next((w for w in article.headline.split() if len(w) > 4 and w.isalpha()), "news")
+    newest = published.order_by("-published_at").first()
+    month = {"year": f"{newest.published_at.year:04d}", "month": f"{newest.published_at.month:02d}"}
+    months = reverse("syndication:sitemap_month", kwargs=month)
+    pages = {
+        "home": "/",
+        "article": article.get_absolute_url(),
+        "section": section.get_absolute_url(),
+        "tag": reverse("articles:tag", args=[tag.slug]),
+        "search": reverse("articles:search") + "?q=" + word.lower(),
+        "feed": reverse("syndication:feed"),
+        "sitemap": months,
+    }
     urls = ["/", reverse("syndication:feed"), reverse("syndication:sitemap"), reverse("syndication:robots")]
     urls += [a.get_absolute_url() for a in published.only("id", "slug")]
     urls += [s.get_absolute_url() for s in Section.objects.all()]
     tags = Tag.objects.filter(pk__in=TaggedArticle.objects.filter(content_object__in=published).values("tag_id"))
     urls += [reverse("articles:tag", args=[t.slug]) for t in tags]
     urls += [a.get_absolute_url() for a in Author.objects.filter(articles__in=published).distinct()]
-    print(json.dumps({"article": article.get_absolute_url(), "headline": article.headline, "urls": urls}))
+    print(
+        json.dumps({"article": article.get_absolute_url(), "headline": article.headline, "pages": pages, "urls": urls})
+    )
 
 
 # --- Orchestration -----------------------------------------------------------------------------------
@@ -259,13 +279,13 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis instead of SQLite + local memory")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement (10)")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up before each measurement (2)")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per measurement (5)")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of warm-up before each measurement (1)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8180")), help="A; B is +1")
     parser.add_argument(
-        "--memory-seconds", type=float, default=300, help="time budget of the mixed load per server (300)"
+        "--memory-seconds", type=float, default=120, help="time budget of the mixed load per server (120)"
     )
     parser.add_argument("--fresh", action="store_true", help="delete the scratch folder (SQLite database) first")
     parser.add_argument(
@@ -287,33 +307,41 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     say(f"bench/pages ({mode}{', Redis ' + args.redis_url if args.postgres else ', local-memory cache'})")
     found = prepare(args, env)
-    article = found["article"]
 
     cached = Server("cached", args.port, env, scratch)
     uncached = Server("uncached", args.port + 1, {**env, "NEWSROOM_PAGE_CACHE": "0"}, scratch)
     try:
         for server in (cached, uncached):
             server.wait_ready()
-        # Sanity: the page is a 200 with the headline, a hit on A once warm, and never cached on B.
-        for _ in range(4 * WORKERS):  # each worker keeps its own local-memory cache
-            status, headers, body = fetch(cached.url(article))
-            if headers.get("X-Cache") == "hit":
-                break
-        if status != 200 or headers.get("X-Cache") != "hit" or found["headline"].encode() not in body:
-            raise SystemExit(f"cached article page: status {status}, X-Cache {headers.get('X-Cache')}")
-        status, headers, _ = fetch(uncached.url(article))
-        if status != 200 or "X-Cache" in headers:
-            raise SystemExit(f"uncached article page: status {status}, X-Cache {headers.get('X-Cache')}")
-        say(f"  article page {article} ({len(body):,} bytes)")
+        # Sanity: every page is a 200, a hit on A once warm (each worker keeps its own local-memory
+        # cache, so up to one miss per worker), and never cached on B; the article shows its headline.
+        pages = found["pages"]
+        for kind, path in pages.items():
+            for _ in range(4 * WORKERS):
+                status, headers, body = fetch(cached.url(path))
+                if headers.get("X-Cache") == "hit":
+                    break
+            if status != 200 or headers.get("X-Cache") != "hit":
+                raise SystemExit(f"cached {kind} page {path}: status {status}, X-Cache {headers.get('X-Cache')}")
+            if kind == "article" and found["headline"].encode() not in body:
+                raise SystemExit(f"cached article page {path} does not show its headline")
+            status, headers, _ = fetch(uncached.url(path))
+            if status != 200 or "X-Cache" in headers:
+                raise SystemExit(f"uncached {kind} page {path}: status {status}, X-Cache {headers.get('X-Cache')}")
+            say(f"  {kind:<8} {path} ({len(body):,} bytes)")
         say(f"  wrk -t{args.threads} -c{args.connections}, {args.duration:g}s after {args.warmup:g}s warm-up")
 
-        # /healthz before and after each page run, averaged: the machine's load drifts.
-        health_a = measure(args, cached, "/healthz")
-        page_a = measure(args, cached, article)
-        health_a = healthz_mean(health_a, measure(args, cached, "/healthz"))
-        health_b = measure(args, uncached, "/healthz")
-        page_b = measure(args, uncached, article)
-        health_b = healthz_mean(health_b, measure(args, uncached, "/healthz"))
+        # /healthz before and after each page run, each ratio against the mean of the two: the
+        # machine's load drifts.
+        results: dict[str, dict[str, tuple[dict, dict]]] = {}
+        for server in (cached, uncached):
+            results[server.name] = {}
+            before = measure(args, server, "/healthz")
+            for kind, path in pages.items():
+                page = measure(args, server, path)
+                after = measure(args, server, "/healthz")
+                results[server.name][kind] = (page, healthz_mean(before, after))
+                before = after
 
         # Memory after a mixed load over every reader page, until each server has served at least
         # 10,000 requests per worker (with a margin for an uneven split), or the time budget is spent.
@@ -328,17 +356,25 @@ def main() -> int:
         for server in (cached, uncached):
             server.stop()
 
-    ratio_cached = page_a["rps"] / health_a["rps"]
-    ratio_uncached = page_b["rps"] / health_b["rps"]
     worst_rss = max(max(values) for values in memory.values())
+    targets = {"cached": TARGET_CACHED, "uncached": TARGET_UNCACHED}
     say()
     say(f"RESULTS ({mode}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs)")
-    say(f"  /healthz (cache on)          {health_a['rps']:>9,.0f} req/s")
-    say(f"  article, cached (hit)        {page_a['rps']:>9,.0f} req/s   {ratio_cached:5.2f}x /healthz")
-    say(f"      target >= {TARGET_CACHED:.2f}x: {verdict(ratio_cached >= TARGET_CACHED)}")
-    say(f"  /healthz (cache off)         {health_b['rps']:>9,.0f} req/s")
-    say(f"  article, uncached (render)   {page_b['rps']:>9,.0f} req/s   {ratio_uncached:5.2f}x /healthz")
-    say(f"      target >= {TARGET_UNCACHED:.2f}x: {verdict(ratio_uncached >= TARGET_UNCACHED)}")
+    say(f"  {'page':<9} {'cached req/s':>12} {'x /healthz':>10} {'uncached req/s':>15} {'x /healthz':>10}")
+    for kind in pages:
+        cells = []
+        for name in ("cached", "uncached"):
+            page, health = results[name][kind]
+            cells.append((page["rps"], page["rps"] / health["rps"]))
+        (rps_a, ratio_a), (rps_b, ratio_b) = cells
+        say(f"  {kind:<9} {rps_a:>12,.0f} {ratio_a:>9.2f}x {rps_b:>15,.0f} {ratio_b:>9.2f}x")
+    for name in ("cached", "uncached"):
+        health = [results[name][kind][1]["rps"] for kind in pages]
+        say(f"  /healthz ({name}) {sum(health) / len(health):>9,.0f} req/s (mean)")
+    for name, target in targets.items():
+        page, health = results[name]["article"]
+        ratio = page["rps"] / health["rps"]
+        say(f"  article {name}: {ratio:.2f}x /healthz, target >= {target:.2f}x: {verdict(ratio >= target)}")
     for server in (cached, uncached):
         rss = ", ".join(f"{value:.1f} MB" for value in memory[server.name])
         say(f"  worker RSS ({server.name}, after {server.served:,} requests over {WORKERS} workers): {rss}")

@@ -193,7 +193,7 @@ def edge_purge(keys: Iterable[str]) -> None:
 
 def edge_vcl_render(*, backends: list[tuple[str, int]], template: str | None = None) -> str:
     """``deploy/varnish/newsroom.vcl`` with its placeholders filled: app servers, query parameters, ``EDGE_TTL``."""
-    from newsroom.middleware import page_cache_query_known
+    from newsroom.caching.middleware import page_cache_query_known
     from newsroom.rails import rail_seconds
 
     if template is None:

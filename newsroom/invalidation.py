@@ -3,7 +3,7 @@
 A change names the surrogate keys of the pages that show it (``newsroom.edge``
 lists them); :func:`content_invalidate` then
 
-* bumps the embedded page cache's generation (``articles.cache``), which
+* bumps the embedded page cache's generation (``newsroom.caching.generation``), which
   makes every stored page and fragment stale at once, now and on commit;
 * purges those keys at every cache in front (Varnish, a CDN) once the
   transaction commits, so no copy of the old rows is fetched again after it.
@@ -16,7 +16,7 @@ sections', tags' and authors' pages, ``home``, ``feed`` and ``search``. A pure
 text edit of an old story purges ``a<id>`` and the sitemaps only.
 
 The receivers below connect every save path (admin, services, importer,
-shell): ``articles.cache.connect_receivers`` connects them.
+shell): ``newsroom.caching.generation.connect_receivers`` connects them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ CORRECTIONS_KEY = "corrections"
 
 def content_invalidate(*, keys: Iterable[str]) -> None:
     """Make every cached copy of the pages carrying ``keys`` stale: the page cache now, the edge on commit."""
-    from articles.cache import page_cache_invalidate  # articles imports this module's receivers
+    from newsroom.caching.generation import page_cache_invalidate  # articles imports this module's receivers
 
     keys = frozenset(keys)
     page_cache_invalidate()
@@ -90,13 +90,13 @@ def articles_invalidate(*, article_ids: Iterable[int], lists_changed: bool = Tru
 
 def _article_before_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
-        instance._edge_before = None
+        instance.edge_row_before = None
         return
-    instance._edge_before = sender.objects.filter(pk=instance.pk).values(*LIST_FIELDS).first()
+    instance.edge_row_before = sender.objects.filter(pk=instance.pk).values(*LIST_FIELDS).first()
 
 
 def _article_keys_of(instance, *, lists_changed: bool) -> set[str]:
-    before = getattr(instance, "_edge_before", None) or {}
+    before = getattr(instance, "edge_row_before", None) or {}
     return article_keys(
         article_id=instance.pk,
         lists_changed=lists_changed,
@@ -109,7 +109,7 @@ def _article_keys_of(instance, *, lists_changed: bool) -> set[str]:
 def _article_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         return
-    before = getattr(instance, "_edge_before", None)
+    before = getattr(instance, "edge_row_before", None)
     lists_changed = created or before is None or any(before[name] != getattr(instance, name) for name in LIST_FIELDS)
     content_invalidate(keys=_article_keys_of(instance, lists_changed=lists_changed))
 
@@ -144,7 +144,7 @@ def _update_changed(sender, instance, raw=False, **kwargs):
     # correction (or an entry that was one) the public corrections list (pages.views) too.
     if not raw:
         keys = {f"a{instance.article_id}", "sitemap"}
-        if instance.kind == "correction" or getattr(instance, "_edge_kind_before", None) == "correction":
+        if instance.kind == "correction" or getattr(instance, "edge_kind_before", None) == "correction":
             keys.add(CORRECTIONS_KEY)
         content_invalidate(keys=keys)
 
@@ -152,7 +152,7 @@ def _update_changed(sender, instance, raw=False, **kwargs):
 def _update_before_save(sender, instance, raw=False, **kwargs):
     # An update turned into a correction or back: the corrections list changes either way.
     if not raw and instance.pk is not None:
-        instance._edge_kind_before = sender.objects.filter(pk=instance.pk).values_list("kind", flat=True).first()
+        instance.edge_kind_before = sender.objects.filter(pk=instance.pk).values_list("kind", flat=True).first()
 
 
 def _photo_changed(sender, instance, raw=False, **kwargs):

@@ -39,7 +39,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
-from articles.fragments import fragment_local_get, fragment_local_set
+from newsroom.caching.fragments import fragment_local_get, fragment_local_set
 from newsroom.edge import edge_keys_add
 
 # The section's id, slug and name travel in the marker: filling it needs no query, and a renamed

@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.caching.version import cache_version, code_digest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -129,7 +131,7 @@ MIDDLEWARE = [
     "newsroom.rails.RailSpliceMiddleware",
     # Full-page cache for anonymous readers: as early as possible so a hit skips the rest
     # (replays the stored CSP and X-Frame-Options headers of the original response).
-    "newsroom.middleware.PageCacheMiddleware",
+    "newsroom.caching.middleware.PageCacheMiddleware",
     # Surrogate keys (xkey header) of reader pages, kept with the stored page (newsroom.edge).
     "newsroom.edge.EdgeKeysMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -201,11 +203,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# PostgreSQL: the hottest statements (the article page's row) are compiled
-# once per process and prepared on the server once per connection (articles.compiled). Turn off
-# behind a transaction-pooling PgBouncer older than 1.21, which cannot keep prepared statements.
-PREPARED_STATEMENTS = env_bool("NEWSROOM_PREPARED_STATEMENTS", True)
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
@@ -239,15 +236,25 @@ REDIS_KEY_PREFIX = os.environ.get("NEWSROOM_REDIS_KEY_PREFIX", "").strip() or (
         digest_size=6,
     ).hexdigest()
 )
+# Every cached object is keyed by the code version (newsroom.caching.version): after a deploy the
+# new code never unpickles an object (or reuses HTML) of an older shape; old keys just expire.
+CODE_VERSION = os.environ.get("NEWSROOM_CODE_VERSION", "").strip() or code_digest(BASE_DIR)
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Its clear() deletes only keys under KEY_PREFIX, never the whole db (FLUSHDB).
-            "BACKEND": "newsroom.cache.RedisCache",
+            # django-redis: one client per server for the process (Django's own backend builds a new
+            # redis.Redis per call), its documented timeouts; newsroom.caching.backends.RedisCache only
+            # changes clear() to delete the keys under this site's KEY_PREFIX, never the whole db.
+            "BACKEND": "newsroom.caching.backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
+            "VERSION": cache_version(CODE_VERSION),
             "TIMEOUT": 300,
-            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -255,6 +262,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "newsroom",
+            "VERSION": cache_version(CODE_VERSION),
             "TIMEOUT": 300,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
@@ -346,11 +354,21 @@ LOGGING = {
 PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300)
 # Off (NEWSROOM_PAGE_CACHE=0): no server-side page cache (benchmarks of the uncached pages, debugging).
 PAGE_CACHE_ENABLED = env_bool("NEWSROOM_PAGE_CACHE", True)
-# Off (NEWSROOM_FRAGMENT_CACHE=0): masthead, footer, head metadata and lists are rendered on every page
-# (make run: a template edit shows on the next reload).
-FRAGMENT_CACHE_ENABLED = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
 # Browsers keep a page this long (max-age); shared caches use PAGE_CACHE_SECONDS (s-maxage).
 PAGE_CACHE_BROWSER_SECONDS = env_int("NEWSROOM_PAGE_CACHE_BROWSER_SECONDS", 60)
+# Rendered fragments (masthead, footer, head metadata, ranking lists, an article's relations) live
+# as long as pages by default: no fragment outlives the pages built from it (newsroom.caching).
+FRAGMENT_CACHE_SECONDS = env_int("NEWSROOM_FRAGMENT_CACHE_SECONDS", PAGE_CACHE_SECONDS)
+# Off (NEWSROOM_FRAGMENT_CACHE=0): every fragment rendered on every uncached page (make run: a template
+# edit shows on the next reload; benchmarks, debugging).
+FRAGMENT_CACHE_ENABLED = env_bool("NEWSROOM_FRAGMENT_CACHE", True)
+# The cache alias pages, fragments and the generation are stored in.
+PAGE_CACHE_ALIAS = "default"
+# With the per-process local-memory cache the generation is a file's timestamp, shared by every
+# process on the machine; empty: one file per database under the temporary directory.
+PAGE_CACHE_GENERATION_FILE = os.environ.get("NEWSROOM_PAGE_CACHE_GENERATION_FILE", "").strip() or None
+# Paths never served from or stored in the page cache (/rails/ are Varnish's edge-side includes).
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/healthz", "/static/", "/media/")
 # The query parameters each reader view reads (URL name -> names): the only ones in a page's cache
 # key; any other (?cb=, utm_*) is ignored, and a known one the view does not read is never stored.
 PAGE_CACHE_QUERY_PARAMS = {

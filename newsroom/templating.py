@@ -19,7 +19,7 @@ from django.templatetags.static import static
 from jinja2 import ChainableUndefined, Environment
 
 from articles.templatetags import news, photos, seo
-from articles.urlcache import reverse_cached
+from newsroom.caching.urls import reverse_cached
 from newsroom.rails import rail_slot
 from pages.templatetags import trust
 from rankings.selectors import ranking_window_label
@@ -27,7 +27,7 @@ from rankings.templatetags import page_views, rankings
 
 
 def url(viewname: str, *args, **kwargs) -> str:
-    """``{% url %}`` for Jinja2: ``url("articles:tag", tag.slug)`` (remembered, see ``articles.urlcache``)."""
+    """``{% url %}`` for Jinja2: ``url("articles:tag", tag.slug)`` (remembered, see ``newsroom.caching.urls``)."""
     return reverse_cached(viewname, *args, **kwargs)
 
 

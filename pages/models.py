@@ -3,7 +3,7 @@
 from django.db import models
 
 from articles.sanitize import sanitize_body
-from articles.urlcache import reverse_cached
+from newsroom.caching.urls import reverse_cached
 
 
 class TrustPage(models.Model):

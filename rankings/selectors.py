@@ -11,7 +11,7 @@ in Django's cache under a *generation* key that ``update_rankings`` bumps each
 time it writes new snapshots. With Redis as the cache the bump reaches every
 web process at once. With the local-memory cache (SQLite mode) every process
 has its own copy. Keys also include the full-page cache's generation
-(``articles.cache``, shared between processes through a file even with the
+(``newsroom.caching.generation``, shared between processes through a file even with the
 local-memory cache), which every article save (a withdrawal, an exclusion)
 bumps, and ``update_rankings`` whenever a list readers see changes; otherwise
 a copy lives at most ``RANKINGS["LIST_CACHE_SECONDS"]`` (default 60 s).
@@ -32,9 +32,9 @@ from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
-from articles.cache import page_cache_generation
-from articles.fragments import fragment_generation
 from articles.models import Article, Section
+from newsroom.caching.fragments import fragment_generation
+from newsroom.caching.generation import page_cache_generation
 from newsroom.circuit import redis_circuit
 from rankings.models import PageViewHourly, RankingEntry, RankingSnapshot, RejectedViewHourly
 
@@ -107,7 +107,7 @@ def _cache_add_then_get(key: str, value):
 
 
 def _page_generation(request=None):
-    # The full-page cache's generation (articles.cache), shared by every process even with the
+    # The full-page cache's generation (newsroom.caching.generation), shared by every process even with the
     # local-memory cache. update_rankings bumps it when a list readers see changes, so a page
     # re-rendered after that never reuses this process's older copy of a list. During a page
     # render the fragment cache has read it already: the same value, without another read.

@@ -8,9 +8,9 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from articles.cache import page_cache_invalidate
 from articles.models import Article
 from articles.tests.factories import ArticleFactory
+from newsroom.caching.generation import page_cache_invalidate
 from newsroom.circuit import CircuitBreaker, redis_circuit
 from rankings.backends import COUNTED, get_backend
 from rankings.models import PageViewHourly, RejectedViewHourly
@@ -68,10 +68,10 @@ def hung_redis(settings):
         settings.REDIS_BACKOFF_SECONDS = BACKOFF
         settings.CACHES = {
             "default": {
-                "BACKEND": "newsroom.cache.RedisCache",
+                "BACKEND": "newsroom.caching.backends.RedisCache",
                 "LOCATION": server.url,
                 "KEY_PREFIX": f"{prefix}:cache",
-                "OPTIONS": {"socket_connect_timeout": SOCKET_TIMEOUT, "socket_timeout": SOCKET_TIMEOUT},
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": SOCKET_TIMEOUT, "SOCKET_TIMEOUT": SOCKET_TIMEOUT},
             }
         }
         settings.RANKINGS = {

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django_redis import get_redis_connection
 
 from newsroom import settings as newsroom_settings
 
@@ -63,10 +64,10 @@ def test_production_leg_really_uses_postgresql_and_redis():
         assert settings.RANKINGS["BACKEND"] == "database"
         return
     assert connection.vendor == "postgresql"
-    assert settings.CACHES["default"]["BACKEND"] == "newsroom.cache.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "newsroom.caching.backends.RedisCache"
     assert settings.RANKINGS["BACKEND"] == "redis"
     cache.set("ci-probe", "here", 30)
-    client = cache._cache.get_client()
+    client = get_redis_connection("default")
     assert client.ping() is True
     assert cache.get("ci-probe") == "here"
 

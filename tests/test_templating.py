@@ -59,12 +59,13 @@ def test_static_urls_are_remembered_and_follow_debug(settings):
         staticfiles_storage.url("css/no-such-file.css")
 
 
-def test_redis_cache_keeps_one_client_per_pool():
-    from newsroom.cache import RedisCache
+def test_redis_cache_keeps_one_client_per_server():
+    from newsroom.caching.backends import RedisCache
 
     redis_cache = RedisCache("redis://127.0.0.1:6379/13", {"KEY_PREFIX": "newsroom-test-client"})
-    client = redis_cache._cache.get_client()
-    assert redis_cache._cache.get_client(write=True) is client
+    client = redis_cache.client.get_client()
+    assert redis_cache.client.get_client(write=True) is client
+    assert redis_cache.client.get_client(write=False) is client
     redis_cache.set("probe", {"a": 1}, 30)
     assert redis_cache.get("probe") == {"a": 1}
     assert redis_cache.get_many(["probe", "missing"]) == {"probe": {"a": 1}}

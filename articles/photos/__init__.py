@@ -53,7 +53,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from PIL import Image, UnidentifiedImageError
 
 from articles.photos.decoding import (
@@ -447,7 +447,7 @@ def rendition_url(name: str) -> str:
     A page lists a dozen rendition URLs per photo; on the file system storage the URL is
     the media URL plus the name, which the fast path builds directly (same result).
     """
-    storage = default_storage._wrapped if hasattr(default_storage, "_wrapped") else default_storage
+    storage = storages["default"]  # the backend itself (``default_storage`` is a lazy proxy of it)
     if (
         type(storage) is FileSystemStorage
         and _SAFE_NAME.fullmatch(name)

@@ -8,7 +8,7 @@ Django templates after ``{% load news %}``.
 - ``jst`` gives ``7:05 JST, January 17, 2026``;
 - ``with_dateline(body, dateline)`` gives the body led by "TOKYO — ";
 - ``site_header()`` / ``site_footer()`` render ``includes/header.html`` (with the section
-  navigation) / ``includes/footer.html`` through the fragment cache (``articles.fragments``):
+  navigation) / ``includes/footer.html`` through the fragment cache (``newsroom.caching.fragments``):
   the same HTML on every page of a generation.
 """
 
@@ -24,11 +24,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import pass_context
 
-from articles.fragments import fragment_cached
 from articles.sanitize import sanitize_body
 from articles.selectors import section_list_for_nav
+from newsroom.caching.fragments import fragment_cached
+from newsroom.caching.middleware import page_cache_query_known
 from newsroom.dates import NEWSROOM_TZ, datetime_in_tokyo
-from newsroom.middleware import page_cache_query_known
 
 register = template.Library()
 

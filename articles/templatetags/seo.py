@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import pass_context
 
-from articles.fragments import fragment_cached
 from articles.structured_data import (
     PUBLISHER_LOGO,
     PUBLISHER_LOGO_SIZE,
@@ -36,6 +35,7 @@ from articles.structured_data import (
     json_ld_script,
 )
 from articles.structured_data_site import author_profile_json_ld, front_page_json_ld
+from newsroom.caching.fragments import fragment_cached
 
 register = template.Library()
 

@@ -12,12 +12,12 @@ from django.db import connection
 from reversion.models import Revision, Version
 from taggit.models import Tag
 
-from articles.cache import page_cache_generation
 from articles.models import Article, ArticleUpdate, Author, Photo, TaggedArticle
 from articles.photos import renditions_stale
 from articles.revisions import article_history, articles_revision_add, articles_revision_create, revision_block
 from articles.tests.factories import ArticleUpdateFactory, AuthorFactory, SectionFactory
 from articles.tests.test_import_articles import record, write_image, write_jsonl
+from newsroom.caching.generation import page_cache_generation
 
 pytestmark = pytest.mark.django_db
 

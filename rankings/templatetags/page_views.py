@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from articles.urlcache import reverse_cached
+from newsroom.caching.urls import reverse_cached
 from rankings.tokens import page_view_token_make
 
 register = template.Library()

@@ -24,7 +24,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import pass_context
 
-from articles.fragments import fragment_by_key
+from newsroom.caching.fragments import fragment_by_key
 from rankings import selectors
 
 register = template.Library()
@@ -36,7 +36,7 @@ def _list_html(*, scope: str, window, title: str, list_id: str, entries, request
     """The list's HTML, rendered once per rankings generation and kept as long as the list itself.
 
     The key holds the generation (``rankings.selectors.ranking_cache_generation``),
-    so the HTML behind it never changes: ``articles.fragments.fragment_by_key``
+    so the HTML behind it never changes: ``newsroom.caching.fragments.fragment_by_key``
     keeps it in this process and in the shared cache. ``exclude`` (an article id)
     is in the key too: the list without that article (``_entries_without``).
     """

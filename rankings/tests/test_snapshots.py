@@ -312,7 +312,7 @@ def test_command_reports_what_it_wrote(politics, capsys):
 def test_a_ranking_update_never_makes_stored_pages_stale_and_their_rails_follow_within_the_bound(
     politics, client, settings
 ):
-    from articles.cache import page_cache_generation
+    from newsroom.caching.generation import page_cache_generation
 
     settings.RAIL_MAX_AGE = 3  # each rail layer keeps a copy 1 s at most
     a = ArticleFactory(section=politics, headline="Alpha Story")
@@ -375,9 +375,9 @@ def test_update_rankings_works_while_redis_is_down(politics, settings, capsys):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.RedisCache",
+            "BACKEND": "newsroom.caching.backends.RedisCache",
             "LOCATION": CLOSED_REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
         }
     }
     settings.RANKINGS = {**settings.RANKINGS, "BACKEND": "redis", "REDIS_URL": CLOSED_REDIS_URL}

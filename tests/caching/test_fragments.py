@@ -2,8 +2,8 @@
 
 import pytest
 
-from articles.fragments import fragment_cached
 from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, AuthorFactory, SectionFactory
+from newsroom.caching.fragments import fragment_cached
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,17 @@ def test_an_unpublished_article_is_gone_although_its_relations_were_cached(clien
     assert client.get(article.get_absolute_url()).status_code == 404
 
 
+def test_a_bulk_edit_of_the_articles_own_columns_shows_although_it_was_cached(client, uncached_pages):
+    article = ArticleFactory(headline="Ferry Timetable Unchanged", tags=["ferries"])
+    assert b"Ferry Timetable Unchanged" in client.get(article.get_absolute_url()).content
+
+    type(article).objects.filter(pk=article.pk).update(headline="Ferry Timetable Rewritten")  # no signal, no bump
+
+    html = client.get(article.get_absolute_url()).content
+    assert b"Ferry Timetable Rewritten" in html
+    assert b"ferries" in html
+
+
 def test_fragments_are_rendered_again_after_an_invalidation():
     renders = []
 
@@ -86,7 +97,7 @@ def test_fragments_can_be_turned_off(settings):
 
 
 def test_the_process_keeps_its_copy_and_stays_bounded(monkeypatch):
-    from articles import fragments
+    from newsroom.caching import fragments
 
     reads = []
     shared_get = fragments.fragment_cache_get
@@ -103,7 +114,7 @@ def test_the_process_keeps_its_copy_and_stays_bounded(monkeypatch):
 
 
 def test_the_process_copy_expires_like_the_shared_one(monkeypatch):
-    from articles import fragments
+    from newsroom.caching import fragments
 
     clock = [1000.0]
     monkeypatch.setattr(fragments.time, "monotonic", lambda: clock[0])

@@ -14,10 +14,10 @@ from django.urls import include, path
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 
-from articles import cache as page_cache_state
-from articles.cache import page_cache_invalidate
+from newsroom.caching import generation as page_cache_state
+from newsroom.caching.generation import page_cache_invalidate
+from newsroom.caching.middleware import PageCacheMiddleware, etag_matches, query_normalise
 from newsroom.circuit import redis_circuit
-from newsroom.middleware import PageCacheMiddleware, etag_matches, query_normalise
 
 CALLS: list[str] = []
 
@@ -107,7 +107,7 @@ urlpatterns = [
     path("", include("newsroom.urls")),
 ]
 
-pytestmark = [pytest.mark.urls("tests.test_middleware"), pytest.mark.django_db]
+pytestmark = [pytest.mark.urls("tests.caching.test_middleware"), pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
@@ -350,10 +350,10 @@ def test_a_cache_outage_never_breaks_pages_nor_saves(client, settings):
     settings.CACHES = {
         **settings.CACHES,
         "unreachable": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.caching.backends.RedisCache",
             # Nothing listens on port 1: connections are refused at once.
             "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         },
     }
     settings.PAGE_CACHE_ALIAS = "unreachable"

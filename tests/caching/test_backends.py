@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from articles.tests.factories import ArticleFactory
-from newsroom.cache import RedisCache
+from newsroom.caching.backends import RedisCache
 from rankings.backends import COUNTED, RedisBackend, get_backend
 from rankings.models import PageViewHourly
 from rankings.services import page_view_record
@@ -19,7 +19,7 @@ from rankings.tests.beacon_support import READER_UA, at
 from rankings.tokens import page_view_token_make
 from tests.redis_process import RedisProcess
 
-BASE_DIR = Path(__file__).resolve().parents[1]
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 SETTINGS_SCRIPT = """
 import json
@@ -67,7 +67,7 @@ def test_the_key_prefix_defaults_to_one_per_database_and_can_be_set(private_redi
     site_b = site_settings(database_url="postgres://newsroom@db.internal:5432/site_b", redis_url=private_redis.url)
     assert site_a == again
     assert site_a["prefix"] != site_b["prefix"]
-    assert site_a["cache_backend"] == "newsroom.cache.RedisCache"
+    assert site_a["cache_backend"] == "newsroom.caching.backends.RedisCache"
     for site in (site_a, site_b):
         assert site["cache_prefix"] == f"{site['prefix']}:cache"
         assert site["rankings_prefix"] == f"{site['prefix']}:rankings:"
@@ -77,7 +77,7 @@ def test_the_key_prefix_defaults_to_one_per_database_and_can_be_set(private_redi
     assert chosen == {
         "prefix": "paper2",
         "cache_prefix": "paper2:cache",
-        "cache_backend": "newsroom.cache.RedisCache",
+        "cache_backend": "newsroom.caching.backends.RedisCache",
         "rankings_prefix": "paper2:rankings:",
     }
 

@@ -1,11 +1,11 @@
 """Fragment cache: rendered pieces of HTML shared by many reader pages, kept per page-cache generation.
 
-The full-page cache (``newsroom.middleware``) serves whole pages; a page it
+The full-page cache (``newsroom.caching.middleware``) serves whole pages; a page it
 does not hold is rendered from scratch. Much of that render is the same on
 every page or for every reader of one article: the masthead and section
 navigation, the footer, the ranking rail, an article's head metadata. Those
 pieces are stored here, rendered, under a key that includes the page-cache
-*generation* (``articles.cache``), which every change to what readers see
+*generation* (``newsroom.caching.generation``), which every change to what readers see
 bumps, so a fragment is never older than the content it shows. The article
 itself (headline, body, byline, tags) is always rendered from the database:
 this is not the page cache in disguise.
@@ -32,22 +32,29 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.cache import page_cache, page_cache_generation, page_cache_generation_last_read
+from newsroom.caching.generation import page_cache, page_cache_generation, page_cache_generation_last_read
 from newsroom.circuit import redis_circuit
 
 KEY_PREFIX = "fragment:"
-# Fragments outlive no page: the generation already makes them stale on any change; this bounds memory.
-FRAGMENT_SECONDS_DEFAULT = 3600
 # Where a request keeps the generation it read first, so one render uses one generation throughout.
-_REQUEST_ATTR = "_fragment_generation"
+REQUEST_ATTR = "fragment_generation"
+
+
+def fragment_seconds() -> int:
+    """How long a fragment is kept (``FRAGMENT_CACHE_SECONDS``, by default the pages' lifetime).
+
+    The generation already makes a fragment stale on any change; the lifetime bounds memory and
+    what a change that sends no signal (a bulk ``QuerySet.update()``) leaves visible, as for pages.
+    """
+    return int(settings.FRAGMENT_CACHE_SECONDS)
 
 
 def fragment_generation(request=None) -> int | None:
     """The page-cache generation for this render (read once per request), None when fragments are off."""
-    if not getattr(settings, "FRAGMENT_CACHE_ENABLED", True):
+    if not settings.FRAGMENT_CACHE_ENABLED:
         return None
     if request is not None:
-        cached = getattr(request, _REQUEST_ATTR, None)
+        cached = getattr(request, REQUEST_ATTR, None)
         if cached is not None:
             return cached
     # A plain read first: creating it (``create``) costs a second round trip to Redis.
@@ -60,7 +67,7 @@ def fragment_generation(request=None) -> int | None:
         # each page several times slower for the whole outage; shared copies are not used meanwhile.
         generation = page_cache_generation_last_read()
     if request is not None and generation is not None:
-        setattr(request, _REQUEST_ATTR, generation)
+        setattr(request, REQUEST_ATTR, generation)
     return generation
 
 
@@ -123,7 +130,7 @@ def fragment_local_set(key: str, html: str | bytes, *, seconds: float | None = N
     of the process. At most ``LOCAL_MAX_ENTRIES`` are kept; the oldest generations go.
     """
     if seconds is None:
-        seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT)
+        seconds = fragment_seconds()
     if len(_local) >= LOCAL_MAX_ENTRIES:
         # Keys of past generations are never asked for again: starting over is the simplest bound.
         _local.clear()
@@ -148,5 +155,5 @@ def fragment_cache_get(key: str):
 def fragment_cache_set(key: str, value, *, seconds: float | None = None) -> None:
     """Store ``value`` under ``key`` for ``seconds`` (default ``FRAGMENT_CACHE_SECONDS``); errors are logged."""
     if seconds is None:
-        seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS_DEFAULT)
+        seconds = fragment_seconds()
     redis_circuit.call("fragment store", lambda: page_cache().set(key, value, seconds))

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from articles.urlcache import _reverse, reverse_cached
+from newsroom.caching.urls import _reverse, reverse_cached
 
 
 def test_same_answer_as_reverse_and_remembered():

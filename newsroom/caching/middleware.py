@@ -3,7 +3,7 @@
 Sits right after SecurityMiddleware and WhiteNoise, so a hit skips everything
 else: no CSP policy build, no session, no auth, no URL resolution, no
 database. A hit costs one cache round trip (``MGET`` of the generation, the
-page and the next publication time; ``newsroom.cache`` keeps the Redis client), or
+page and the next publication time; ``newsroom.caching.backends`` keeps the Redis client), or
 with the local-memory cache one lookup and one ``stat()``.
 
 What is stored: anonymous ``GET`` responses with status 200 or 301 that set
@@ -29,7 +29,7 @@ pairs are sorted by name and parsed as Django parses them. A response is
 stored only when its view reads every known parameter its key holds (checked
 after the view, by ``request.resolver_match.view_name``): ``/?q=<random>`` is
 answered uncached, since the home page reads no ``q``. A page is fresh while its recorded generation
-equals the current one (see ``articles.cache``: in the cache with Redis, a
+equals the current one (see ``newsroom.caching.generation``: in the cache with Redis, a
 file's timestamp with the per-process local-memory cache) and its lifetime, capped
 before the next scheduled publication, has not run out.
 
@@ -53,7 +53,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
-from articles.cache import (
+from newsroom.caching.generation import (
     GENERATION_KEY,
     NEXT_DUE_KEY,
     PAGE_KEY_PREFIX,
@@ -69,22 +69,11 @@ from articles.cache import (
     page_cache_ttl,
 )
 
-# /rails/ are fragments for Varnish's edge-side includes (newsroom.rails), not pages.
-DEFAULT_EXCLUDED_PREFIXES = ("/admin/", "/rankings/", "/rails/", "/healthz", "/static/", "/media/")
 # Query strings longer than this are served uncached rather than stored.
 MAX_QUERY_LENGTH = 512
 # Pages this process last served or stored, kept to answer while Redis is skipped (a few MB).
 OUTAGE_COPIES = 256
 CACHEABLE_STATUSES = frozenset({200, 301})
-# Which query parameters each reader view reads (view name -> names): the only ones in a page's key.
-DEFAULT_QUERY_PARAMS = {
-    "articles:section": ("page",),
-    "articles:tag": ("page",),
-    "articles:author": ("page",),
-    "articles:search": ("q", "page"),
-    "rankings:ranking": ("window",),
-    "syndication:sitemap_section": ("p",),
-}
 # Headers replaced per response rather than replayed from the stored copy.
 NOT_STORED_HEADERS = frozenset({"cache-control", "etag", "expires", "x-cache", "set-cookie", "vary"})
 # Headers a 304 repeats (RFC 9110 section 15.4.5), besides our own.
@@ -95,7 +84,7 @@ S_MAXAGE = re.compile(r"\bs-maxage=(\d{1,9})")
 
 def page_cache_query_params() -> dict[str, frozenset[str]]:
     """View name -> the query parameters it reads (``PAGE_CACHE_QUERY_PARAMS``)."""
-    configured = getattr(settings, "PAGE_CACHE_QUERY_PARAMS", DEFAULT_QUERY_PARAMS)
+    configured = settings.PAGE_CACHE_QUERY_PARAMS
     return {view: frozenset(names) for view, names in configured.items()}
 
 
@@ -138,14 +127,14 @@ def response_is_storable(response) -> bool:
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.enabled = getattr(settings, "PAGE_CACHE_ENABLED", True)
-        self.excluded = tuple(getattr(settings, "PAGE_CACHE_EXCLUDED_PREFIXES", DEFAULT_EXCLUDED_PREFIXES))
-        self.browser_seconds = int(getattr(settings, "PAGE_CACHE_BROWSER_SECONDS", 60))
+        self.enabled = settings.PAGE_CACHE_ENABLED
+        self.excluded = tuple(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
+        self.browser_seconds = int(settings.PAGE_CACHE_BROWSER_SECONDS)
         self.personal_cookies = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
         self.cache = page_cache()
         self.query_params = page_cache_query_params()
         self.query_known = frozenset().union(*self.query_params.values())
-        # Local-memory cache: the generation is a file's timestamp (see articles.cache).
+        # Local-memory cache: the generation is a file's timestamp (see newsroom.caching.generation).
         self.generation_file = page_cache_generation_file()
         # key -> stored entry, least recently used first: served while the Redis circuit is open.
         self.outage_copies: OrderedDict[str, tuple] = OrderedDict()
@@ -260,11 +249,8 @@ class PageCacheMiddleware:
             return response
         body = response.content
         etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-        # In ResponseHeaders' own storage shape (lower-cased name -> (name, value)), already
-        # validated when the view's response was built, so a hit installs them in one update.
-        headers = {
-            name.lower(): (name, value) for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS
-        }
+        # As (name, value) pairs for HttpResponse(headers=...) on a hit.
+        headers = {name: value for name, value in response.items() if name.lower() not in NOT_STORED_HEADERS}
         entry = (generation, now + ttl, response.status_code, headers, body, etag)
         try:
             self.cache.set(key, entry, ttl)
@@ -290,7 +276,7 @@ class PageCacheMiddleware:
 
         Only until the copy's own expiry, and only under the generation this process last read:
         an invalidation this process could not deliver (an editor's save during the outage)
-        drops every copy, as it does for fragments (``articles.cache``).
+        drops every copy, as it does for fragments (``newsroom.caching.generation``).
         """
         entry = self.outage_copies.get(key)
         now = time.time()
@@ -309,13 +295,7 @@ class PageCacheMiddleware:
         else:
             # HEAD gets the body too: the server (gunicorn, runserver) drops it
             # and keeps the Content-Length the GET would carry.
-            response = HttpResponse(body, status=status)
-            stored = getattr(response.headers, "_store", None)
-            if isinstance(stored, dict):
-                stored.update(headers)
-            else:  # pragma: no cover - a future Django without CaseInsensitiveMapping._store
-                for name, value in headers.values():
-                    response[name] = value
+            response = HttpResponse(body, status=status, headers=headers)
         response["ETag"] = etag
         response["Cache-Control"] = cache_control
         response["X-Cache"] = "hit"

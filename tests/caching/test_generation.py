@@ -15,8 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import cache as page_cache_state
-from articles.cache import NEXT_DUE_KEY, page_cache_generation, page_cache_invalidate, page_cache_ttl
 from articles.models import Article
 from articles.tests.factories import (
     ArticleFactory,
@@ -26,8 +24,10 @@ from articles.tests.factories import (
     SectionFactory,
 )
 from articles.views import render_article
+from newsroom.caching import generation as page_cache_state
+from newsroom.caching.generation import NEXT_DUE_KEY, page_cache_generation, page_cache_invalidate, page_cache_ttl
+from newsroom.caching.middleware import PageCacheMiddleware
 from newsroom.circuit import redis_circuit
-from newsroom.middleware import PageCacheMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,7 @@ def test_invalidation_from_another_process_reaches_this_one(client, article, set
     code = (
         "import sys, django; django.setup(); from django.conf import settings;"
         "settings.PAGE_CACHE_GENERATION_FILE = sys.argv[1] or None;"
-        "from articles.cache import page_cache_invalidate; page_cache_invalidate()"
+        "from newsroom.caching.generation import page_cache_invalidate; page_cache_invalidate()"
     )
     subprocess.run([sys.executable, "-c", code, str(path or "")], cwd=BASE_DIR, env=env, check=True, timeout=60)
     assert client.get("/")["X-Cache"] == "miss"

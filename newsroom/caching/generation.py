@@ -1,6 +1,6 @@
 """Full-page cache bookkeeping: the page generation, its invalidation, and page lifetimes.
 
-The full-page cache itself is ``newsroom.middleware.PageCacheMiddleware``; this
+The full-page cache itself is ``newsroom.caching.middleware.PageCacheMiddleware``; this
 module owns what decides whether a stored page is still right.
 
 **The generation.** One number that every stored page records. Anything that
@@ -68,7 +68,7 @@ NEXT_DUE_MAX_AGE = 60
 
 def page_cache():
     """The cache backend pages are stored in (``PAGE_CACHE_ALIAS``, default: the default cache)."""
-    return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
+    return caches[settings.PAGE_CACHE_ALIAS]
 
 
 def page_cache_available() -> bool:
@@ -85,7 +85,7 @@ def page_cache_generation_last_read() -> int | None:
     """The generation this process last read from the shared cache, None after its own invalidation failed.
 
     Only for keeping this process's own fragment copies in use while Redis is
-    skipped (``articles.fragments``): an invalidation cannot reach Redis then
+    skipped (``newsroom.caching.fragments``): an invalidation cannot reach Redis then
     either, so they are as fresh as anything that can be known.
     """
     return _last_read
@@ -116,7 +116,7 @@ def page_cache_generation_file() -> Path | None:
     in-memory database (the SQLite test run) has no other process to tell.
     """
     per_process = isinstance(page_cache(), LocMemCache)
-    configured = getattr(settings, "PAGE_CACHE_GENERATION_FILE", None)
+    configured = settings.PAGE_CACHE_GENERATION_FILE
     database = str(settings.DATABASES["default"].get("NAME", ""))
     # Read several times per request: the answer, which depends on nothing else, is kept.
     key = (per_process, configured, database)
