@@ -277,7 +277,10 @@ def test_reset_asks_first_keeps_what_editors_changed_and_counts_what_it_deleted(
         deleted = demo_newsroom_delete()
         after = row_counts()
         transaction.set_rollback(True)  # a dry run: the command's own reset follows
-    assert deleted == {label: counts[label] - after[label] for label in counts if counts[label] != after[label]}
+    # ArticleMonth is the sitemap's per-month summary, kept by database triggers, not deleted by the ORM.
+    left = {label: counts[label] - after[label] for label in counts if counts[label] != after[label]}
+    left.pop("articles.ArticleMonth", None)
+    assert deleted == left
     assert deleted["articles.Article"] == n - 4
     assert deleted["articles.Photo"] == shot - 5  # the reused photo stays
     assert deleted["articles.Section"] == len(demo_content.SECTIONS) - 2  # sports and culture still have articles

@@ -1,7 +1,7 @@
 """The new pages pass the W3C Nu HTML Checker (vnu.jar, as in articles/tests/test_html_validity.py).
 
 The article page with all its furniture, every trust page (the demo's text), the
-corrections page (first and a later page, and empty) and furniture.css, in one JVM run.
+corrections page (first and a later page, and empty) and site.css (which holds their styles), in one JVM run.
 """
 
 import json
@@ -49,7 +49,7 @@ def test_new_pages_and_their_stylesheet_pass_the_nu_html_checker(client, tmp_pat
     ArticleUpdate.objects.all().delete()
     cache.clear()
     (tmp_path / "corrections-empty.html").write_bytes(client.get("/corrections/").content)
-    shutil.copy(Path(settings.BASE_DIR) / "static" / "css" / "furniture.css", tmp_path / "furniture.css")
+    shutil.copy(Path(settings.BASE_DIR) / "static" / "css" / "site.css", tmp_path / "site.css")
     (tmp_path / BROKEN_CONTROL).write_text('<!DOCTYPE html><html lang="en"><head></head><body><p><div>x</p></body>')
 
     files = sorted(str(p) for p in tmp_path.glob("*.*"))
