@@ -68,9 +68,9 @@ def create(data: bytes, name="photo.jpg", **kwargs) -> Photo:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (4000, [320, 640, 960, 1280, 1920]),
-        (1920, [320, 640, 960, 1280, 1920]),
-        (1600, [320, 640, 960, 1280, 1600]),
+        (4000, [320, 640, 768, 960, 1280, 1920]),
+        (1920, [320, 640, 768, 960, 1280, 1920]),
+        (1600, [320, 640, 768, 960, 1280, 1600]),
         (700, [320, 640, 700]),
         (200, [200]),
     ],
@@ -173,7 +173,7 @@ def test_large_jpeg_keeps_full_size_renditions_and_crops():
     data = files.encode(Image.new("RGB", (4800, 3200), (90, 120, 150)), "JPEG", quality=70)
     rendered = renditions_render(io.BytesIO(data))
     assert (rendered.width, rendered.height) == (4800, 3200)
-    assert [f.width for f in rendered.widths["jpeg"]] == [320, 640, 960, 1280, 1920]
+    assert [f.width for f in rendered.widths["jpeg"]] == [320, 640, 768, 960, 1280, 1920]
     assert [(f.width, f.height) for f in rendered.widths["webp"]][-1] == (1920, 1280)
     assert {k: (c.width, c.height) for k, c in rendered.crops.items()} == {
         "16x9": (1200, 675),
@@ -211,8 +211,8 @@ def test_photo_create_stores_renditions_with_documented_shape(settings):
     assert r["shape"] == 1
     assert r["source"] == {"name": photo.image.name, "focal_x": 0.3, "focal_y": 0.6}
     assert (r["width"], r["height"]) == (1600, 900) == (photo.width, photo.height)
-    assert [i["width"] for i in r["widths"]["webp"]] == [320, 640, 960, 1280, 1600]
-    assert [i["width"] for i in r["widths"]["jpeg"]] == [320, 640, 960, 1280, 1600]
+    assert [i["width"] for i in r["widths"]["webp"]] == [320, 640, 768, 960, 1280, 1600]
+    assert [i["width"] for i in r["widths"]["jpeg"]] == [320, 640, 768, 960, 1280, 1600]
     assert set(r["crops"]) == set(CROP_RATIOS)
     for item in [*r["widths"]["webp"], *r["widths"]["jpeg"], *r["crops"].values()]:
         assert item["name"].startswith(f"renditions/{photo.pk}/")
@@ -500,9 +500,9 @@ def test_read_helpers_turn_renditions_into_urls():
     photo = PhotoFactory()
     srcset = photo_srcset(photo, "webp")
     entries = [entry.rsplit(" ", 1) for entry in srcset.split(", ")]
-    assert [w for _, w in entries] == ["320w", "640w", "960w", "1280w", "1600w"]
+    assert [w for _, w in entries] == ["320w", "640w", "768w", "960w", "1280w", "1600w"]
     assert all(url.startswith("/media/renditions/") and url.endswith(".webp") for url, _ in entries)
-    assert photo_srcset(photo, "jpeg").count(".jpg ") == 5
+    assert photo_srcset(photo, "jpeg").count(".jpg ") == 6
     crop = photo_crop(photo, "16x9")
     assert (crop["width"], crop["height"]) == (1200, 675)
     assert crop["url"] == default_storage.url(photo.renditions["crops"]["16x9"]["name"])
@@ -606,7 +606,7 @@ def test_tall_infographic_uploaded_in_the_admin_gets_jpeg_renditions_that_fit(ad
     photo = Photo.objects.get()
     assert (photo.width, photo.height) == (800, 30_000)
     sizes = [(item["width"], item["height"]) for item in photo.renditions["widths"]["jpeg"]]
-    assert sizes == [(320, 12_000), (640, 24_000), (800, 30_000)]
+    assert sizes == [(320, 12_000), (640, 24_000), (768, 28_800), (800, 30_000)]
     assert "webp" not in photo.renditions["widths"]
     assert photo_srcset(photo, "webp") == ""
     assert photo_srcset(photo, "jpeg").endswith(" 800w")

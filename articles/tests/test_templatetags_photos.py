@@ -59,7 +59,7 @@ def test_picture_has_webp_source_and_jpeg_img():
     assert "class" not in img
     for srcset, extension in ((source["srcset"], ".webp"), (img["srcset"], ".jpg")):
         entries = srcset_entries(srcset)
-        assert [width for _, width in entries] == [320, 640, 960, 1280, 1600]
+        assert [width for _, width in entries] == [320, 640, 768, 960, 1280, 1600]
         for url, width in entries:
             assert url.endswith(extension)
             name = url.removeprefix("/media/")
