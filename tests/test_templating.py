@@ -1,5 +1,7 @@
 """Two template engines: Jinja2 for reader pages, Django's for the admin; helpers shared by both."""
 
+import uuid
+
 import pytest
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
@@ -62,7 +64,8 @@ def test_static_urls_are_remembered_and_follow_debug(settings):
 def test_redis_cache_keeps_one_client_per_server():
     from newsroom.caching.backends import RedisCache
 
-    redis_cache = RedisCache("redis://127.0.0.1:6379/13", {"KEY_PREFIX": "newsroom-test-client"})
+    # A prefix of this run's own: the SQLite and PostgreSQL legs of CI run side by side.
+    redis_cache = RedisCache("redis://127.0.0.1:6379/13", {"KEY_PREFIX": f"newsroom-test-client-{uuid.uuid4().hex}"})
     client = redis_cache.client.get_client()
     assert redis_cache.client.get_client(write=True) is client
     assert redis_cache.client.get_client(write=False) is client
