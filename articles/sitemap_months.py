@@ -43,8 +43,10 @@ DECLARE
     new_month text;
     changed_at timestamptz;
 BEGIN
-    IF old_visible THEN old_month := {_PG_MONTH.format(row="OLD")}; END IF;
-    IF new_visible THEN new_month := {_PG_MONTH.format(row="NEW")}; END IF;
+    -- A date past year 9999 (stored by raw SQL; newsroom.dates keeps editors' dates in 1900..2199)
+    -- has no "YYYY-MM" month: such a row is left out of the summary, as the sitemap index leaves it out.
+    IF old_visible THEN old_month := {_PG_MONTH.format(row="OLD")}; old_visible := length(old_month) = 7; END IF;
+    IF new_visible THEN new_month := {_PG_MONTH.format(row="NEW")}; new_visible := length(new_month) = 7; END IF;
     IF TG_OP = 'DELETE' THEN changed_at := now(); ELSE changed_at := NEW.modified_at; END IF;
     IF old_visible AND new_visible AND old_month = new_month THEN
         -- Same month: only the newest change can move (most updates).
@@ -81,7 +83,7 @@ PG_UNINSTALL = [
 PG_REBUILD = f"""
 INSERT INTO {TABLE} (month, article_count, lastmod)
 SELECT {_PG_MONTH.format(row=ARTICLE_TABLE)}, count(*), greatest(max(published_at), max(modified_at))
-  FROM {ARTICLE_TABLE} WHERE status IN {VISIBLE} GROUP BY 1
+  FROM {ARTICLE_TABLE} WHERE status IN {VISIBLE} AND length({_PG_MONTH.format(row=ARTICLE_TABLE)}) = 7 GROUP BY 1
 """
 
 # --- SQLite: a trigger per case (a trigger's WHEN picks it) ---------------------------------------
