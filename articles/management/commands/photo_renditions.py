@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 progress()
         else:
             for result in jobs_render(map(_job, todo()), processes=processes):
-                error = result.error or self._store(result)
+                error = result.error or self.rendition_store(result)
                 if error:
                     failed.append(f"photo {result.photo_id}: {error}")
                 else:
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} photo(s) failed")
 
-    def _store(self, result: RenderResult) -> str:
+    def rendition_store(self, result: RenderResult) -> str:
         """Store renditions rendered by a worker; the reason it could not, or ""."""
         try:
             with transaction.atomic():
