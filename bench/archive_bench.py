@@ -11,8 +11,8 @@ never the project's ``db.sqlite3``), migrated with ``migrate``, holding:
   of 6-12 words, decks of 20-30, bodies of 300-800 in ``<p>`` paragraphs, plus
   one or two proper names per story from a pool that grows with the archive (so
   a name stays in a handful of stories at every size);
-* ``published_at`` over 20 years, the newest ``min(200, n/10)`` in the last 3 days
-  (a news site's daily volume does not grow with its archive), with 2% drafts,
+* ``published_at`` over 20 years, the newest ``min(200, n/5)`` in the last 3 days
+  (a news site's daily volume does not grow with its archive: 200 at every size from 1,000 on), with 2% drafts,
   1% withdrawn, 1% scheduled in the future and 1% scheduled and due.
 
 Rows are written in batches of 5,000 articles per transaction (PostgreSQL
@@ -702,7 +702,8 @@ def batch_generate(index: int) -> tuple[int, dict, dict, tuple | None]:
     corpus, size, now = plan["corpus"], plan["size"], plan["now"]
     rng = corpus.rng
     rng.seed(plan["seed"] * 1_000_003 + index)
-    recent = min(200, size // 10)
+    # The same 200 stories in the last 3 days at every size from 1,000 on (a fifth of the smallest).
+    recent = min(200, size // 5)
     old = size - recent
     archive_start = now - timedelta(days=365 * 20)
     archive_end = now - timedelta(days=3)
