@@ -13,14 +13,14 @@ from articles.models import Author
 from articles.structured_data import absolute_url, publisher_json_ld
 
 
-def front_page_json_ld(*, base_url: str) -> list[dict]:
-    """The publisher and the site, with a ``SearchAction`` pointing at ``/search/?q=``."""
+def front_page_json_ld(*, base_url: str, organization: bool = True) -> list[dict]:
+    """The publisher and the site, with a ``SearchAction`` pointing at ``/search/?q=``.
+
+    ``organization=False`` leaves the publisher out, for a page that describes it
+    itself (the front page's ``NewsMediaOrganization`` naming the trust pages,
+    from ``pages``); the ``WebSite`` names it by the same ``@id`` either way.
+    """
     home = absolute_url("/", base_url=base_url)
-    organization = {
-        "@context": "https://schema.org",
-        "@id": f"{home}#organization",
-        **publisher_json_ld(base_url=base_url),
-    }
     search = absolute_url(reverse("articles:search"), base_url=base_url)
     website = {
         "@context": "https://schema.org",
@@ -36,7 +36,12 @@ def front_page_json_ld(*, base_url: str) -> list[dict]:
             "query-input": "required name=search_term_string",
         },
     }
-    return [organization, website]
+    if not organization:
+        return [website]
+    return [
+        {"@context": "https://schema.org", "@id": f"{home}#organization", **publisher_json_ld(base_url=base_url)},
+        website,
+    ]
 
 
 def author_profile_json_ld(*, author: Author, base_url: str) -> dict:

@@ -55,6 +55,7 @@ def environment(**options) -> Environment:
         rail_slot=rail_slot,
         footer_links=trust.footer_links,
         organization_json_ld=trust.organization_json_ld,
+        front_page_organization=trust.front_page_organization,
         ranking_window_label=ranking_window_label,
     )
     env.filters.update(

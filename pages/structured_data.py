@@ -14,7 +14,13 @@ PROPERTIES = {
 
 def organization_json_ld(*, pages: list[TrustPage], base_url: str) -> dict:
     """``NewsMediaOrganization`` with the publisher's name, URL and logo and a URL for each page's property."""
-    data = {"@context": "https://schema.org", **publisher_json_ld(base_url=base_url), "@type": "NewsMediaOrganization"}
+    data = {
+        "@context": "https://schema.org",
+        # The front page's WebSite names its publisher by this id (articles.structured_data_site).
+        "@id": f"{absolute_url('/', base_url=base_url)}#organization",
+        **publisher_json_ld(base_url=base_url),
+        "@type": "NewsMediaOrganization",
+    }
     for page in pages:
         url = absolute_url(page.get_absolute_url(), base_url=base_url)
         for name in PROPERTIES.get(page.kind, ()):

@@ -127,9 +127,12 @@ def seo_article_context(article, *, base_url: str) -> dict:
 
 @register.simple_tag(takes_context=True)
 @pass_context
-def json_ld_front_page(context) -> dict:
-    """The front page's ``Organization`` and ``WebSite`` data, for ``seo_page(json_ld=...)``."""
-    return front_page_json_ld(base_url=base_url_for(context.get("request")))
+def json_ld_front_page(context, *, organization: bool = True) -> list[dict]:
+    """The front page's ``Organization`` and ``WebSite`` data, for ``seo_page(json_ld=...)``.
+
+    ``organization=False``: the ``WebSite`` alone (the page writes its publisher itself).
+    """
+    return front_page_json_ld(base_url=base_url_for(context.get("request")), organization=organization)
 
 
 @register.simple_tag(takes_context=True)

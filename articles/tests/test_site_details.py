@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory, make_image_file
+from pages.models import TrustPage
 from rankings.services import ranking_snapshots_update
 from rankings.tests.test_templatetags import views
 
@@ -119,12 +120,19 @@ def test_manifest_is_served_as_a_cached_web_manifest_with_real_icons(client):
 
 def test_front_page_names_the_organization_and_website_with_search(client, politics):
     ArticleFactory(section=politics)
+    TrustPage.objects.create(kind=TrustPage.Kind.ABOUT, title="About Us", body="<p>Who we are.</p>")
     data = {item["@type"]: item for item in json_ld(soup(client.get("/")))}
-    assert data["Organization"]["name"] == django_settings.SITE_NAME
-    assert data["Organization"]["logo"]["url"].startswith("http://testserver/static/img/logo")
+    organization = data["NewsMediaOrganization"]
+    assert "Organization" not in data  # one description of the publisher, not two
+    assert organization["name"] == django_settings.SITE_NAME
+    assert organization["logo"]["url"].startswith("http://testserver/static/img/logo")
+    # The trust pages, named by their schema.org properties, on the front page as on the pages themselves.
+    assert organization["publishingPrinciples"] == "http://testserver/about/"
+    assert "correctionsPolicy" not in organization  # no such page published
     website = data["WebSite"]
     assert website["url"] == "http://testserver/"
-    assert website["publisher"] == {"@id": data["Organization"]["@id"]}
+    assert website["publisher"] == {"@id": organization["@id"]}
+    assert organization["@id"] == "http://testserver/#organization"
     action = website["potentialAction"]
     assert action["@type"] == "SearchAction"
     assert action["target"]["urlTemplate"] == "http://testserver/search/?q={search_term_string}"
