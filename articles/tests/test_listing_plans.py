@@ -100,8 +100,6 @@ def month_url(when: datetime) -> str:
     [
         ("/", "article_listing_idx"),
         ("/section/section-1/", "article_section_listing_idx"),
-        # A later page is an OFFSET into the same ordered read.
-        ("/section/section-1/?page=2", "article_section_listing_idx"),
         ("/tag/common/", "article_listing_idx"),
         ("/author/prolific/", "article_listing_idx"),
         ("/feed/", "article_listing_idx"),
@@ -115,6 +113,26 @@ def test_listing_reads_its_index_in_order(client, archive, url, index):
     assert statements, url
     # The home page's first listing is the latest stories (its sections are the next test).
     assert_reads_in_order(statements[0], index)
+
+
+def test_a_later_page_walks_the_index_for_its_ids_and_reads_only_the_rows_it_shows(client, archive):
+    """A later page is an OFFSET into the same ordered read, of ids only; the rows shown are then
+    looked up by primary key (``articles.views.DeepSlices``), never the rows before them.
+
+    Page 2: in a fixture this small the planner rightly sorts a section's few hundred rows
+    for the last pages; ``bench/archive`` measures page 200 of a 1,000,000-story archive.
+    """
+    page = 2
+    (statement,) = listing_statements(client, f"/section/section-1/?page={page}")
+    ids = re.search(r' IN \((SELECT U0\."id" .* OFFSET \d+)\)\) ORDER BY ', statement)
+    assert ids, statement
+    assert f"OFFSET {(page - 1) * 20}" in ids[1]
+    assert_reads_in_order(ids[1], "article_section_listing_idx")
+    text = plan(statement)
+    if connection.vendor == "sqlite":
+        assert "USING INTEGER PRIMARY KEY" in text, text
+    else:
+        assert "Index Scan using articles_article_pkey" in text, text
 
 
 def test_a_month_sitemap_reads_its_range_of_the_index(client, archive):
