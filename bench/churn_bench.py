@@ -34,7 +34,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _common import free_ports, run, say  # bench/ is on sys.path when run as a script
+from _common import free_ports, processes_stop, run, say  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
@@ -554,12 +553,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         after = varnish_counters(workdir)
         worker_rss = rss_mb(workers_of(masters))
     finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(processes)
 
     figures = wrk_figures(wrk_out.get("text", ""))
     delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
