@@ -379,6 +379,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         DJANGO_STATIC_ROOT=str(scratch / "static"),
         DJANGO_MEDIA_ROOT=str(scratch / "media"),
         NEWSROOM_EDGE_PURGE_URLS=f"http://127.0.0.1:{varnish_port}",
+        # The host this process's probes ask for (Host: 127.0.0.1): the copies an edit warms.
+        NEWSROOM_SITE_URL="http://127.0.0.1",
         # Readers come through a TLS proxy and Varnish (README): the reader is the second-last entry.
         NEWSROOM_TRUSTED_PROXY_COUNT="2",
         GUNICORN_WORKERS=str(args.workers),
