@@ -609,7 +609,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     say(
         f"  edited article stale  max {worst(churn.edit_stale):.3f} s  median {edit_median:.3f} s"
         f"  ({len(churn.edit_stale)} edits; from the save's return to Varnish's first answer with the"
-        " new text, which is a miss the app renders)"
+        " new text: a hit on the copy the save warmed, or a miss the app renders)"
     )
     say(f"  old copies served     {churn.stale_answers} (requests after a save answered without its text)")
     say(
