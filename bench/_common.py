@@ -1,7 +1,9 @@
 """Helpers shared by the bench scripts (run as ``python bench/<name>_bench.py``)."""
 
+import signal
 import socket
 import subprocess
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -60,3 +62,20 @@ def free_ports(count: int) -> list[int]:
         for probe in probes:
             probe.bind(("127.0.0.1", 0))
         return [probe.getsockname()[1] for probe in probes]
+
+
+def processes_stop(processes: Iterable[subprocess.Popen], *, timeout: float = 10) -> None:
+    """Stop each of ``processes``, last started first: SIGTERM, then SIGKILL if it is not gone in ``timeout`` s.
+
+    Last first, so the cache in front (started after its app servers) goes before them. Shared by
+    the benches and the CI's Varnish leg (edge_tests), which all start gunicorns and a varnishd.
+    """
+    for process in reversed(list(processes)):
+        if process.poll() is not None:
+            continue
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

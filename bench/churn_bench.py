@@ -34,7 +34,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _common import free_ports, run, say  # bench/ is on sys.path when run as a script
+from _common import free_ports, processes_stop, run, say  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
@@ -380,6 +379,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         DJANGO_STATIC_ROOT=str(scratch / "static"),
         DJANGO_MEDIA_ROOT=str(scratch / "media"),
         NEWSROOM_EDGE_PURGE_URLS=f"http://127.0.0.1:{varnish_port}",
+        # The host this process's probes ask for (Host: 127.0.0.1): the copies an edit warms.
+        NEWSROOM_SITE_URL="http://127.0.0.1",
         # Readers come through a TLS proxy and Varnish (README): the reader is the second-last entry.
         NEWSROOM_TRUSTED_PROXY_COUNT="2",
         GUNICORN_WORKERS=str(args.workers),
@@ -554,12 +555,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         after = varnish_counters(workdir)
         worker_rss = rss_mb(workers_of(masters))
     finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(processes)
 
     figures = wrk_figures(wrk_out.get("text", ""))
     delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
@@ -613,7 +609,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     say(
         f"  edited article stale  max {worst(churn.edit_stale):.3f} s  median {edit_median:.3f} s"
         f"  ({len(churn.edit_stale)} edits; from the save's return to Varnish's first answer with the"
-        " new text, which is a miss the app renders)"
+        " new text: a hit on the copy the save warmed, or a miss the app renders)"
     )
     say(f"  old copies served     {churn.stale_answers} (requests after a save answered without its text)")
     say(

@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import free_ports, run, say  # bench/ is on sys.path when run as a script
+from _common import free_ports, processes_stop, run, say  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 10.0
@@ -205,12 +204,7 @@ def main() -> None:
         verdict = "met" if article >= TARGET else "MISSED"
         say(f"  target: cached article >= {TARGET:g}x /healthz on gunicorn (median of rounds): {verdict}")
     finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(processes)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,14 @@ sends ``PURGE /`` with an ``xkey-purge`` header, which
 same with its own API (the README's "At the edge" section: Fastly, Cloudflare,
 CloudFront). Errors are logged, never raised: an editor's save never fails
 because a cache is unreachable (its copies expire after ``s-maxage`` anyway).
+
+**Warming.** After the purge of an edited article, its own page is fetched
+through each cache once per encoding (``EdgePurger.warm_paths``), before the
+save returns: the readers' next request is a hit on the new copy, instead of
+a miss each of them waits for while a busy app server renders it (the
+render after an edit is a cold one: every fragment's generation moved). The
+warm request is a reader's: ``NEWSROOM_SITE_URL``'s host (Varnish keys copies
+by host) and no cookie. A CDN backend may leave it a no-op.
 """
 
 from __future__ import annotations
@@ -127,12 +135,18 @@ class EdgePurger:
         """Drop every cached response that carries any of ``keys``; log errors, never raise."""
         raise NotImplementedError
 
+    def warm_paths(self, paths: Iterable[str]) -> None:
+        """Fetch each of ``paths`` through the cache, as a reader would, so it holds them again; log errors."""
+        return None
+
 
 class VarnishXkeyPurger(EdgePurger):
     """One Varnish running ``deploy/varnish/newsroom.vcl``: ``PURGE /`` with ``xkey-purge: <keys>``."""
 
     # Keys per request: keeps the header far below Varnish's http_req_hdr_len (8 KiB).
     KEYS_PER_REQUEST = 300
+    # The VCL keeps one copy per encoding (X-Edge-Encoding): each is warmed.
+    WARM_ENCODINGS = ("br", "gzip")
 
     def __init__(self, url: str, *, timeout: float = 1.0):
         parts = urlsplit(url)
@@ -154,6 +168,26 @@ class VarnishXkeyPurger(EdgePurger):
                 self.request(chunk)
             except (OSError, http.client.HTTPException) as exc:
                 logger.error("edge purge of %s at %s failed: %s", chunk, self.url, exc)
+
+    def warm_paths(self, paths: Iterable[str]) -> None:
+        site = urlsplit(settings.SITE_URL)
+        headers = {"Host": site.netloc, "User-Agent": "newsroom-edge-warm"}
+        if site.scheme == "https":
+            # Readers come through the TLS proxy, which says so (SECURE_PROXY_SSL_HEADER).
+            headers["X-Forwarded-Proto"] = "https"
+        for path in paths:
+            for encoding in self.WARM_ENCODINGS:
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                try:
+                    connection.request("GET", path, headers={**headers, "Accept-Encoding": encoding})
+                    response = connection.getresponse()
+                    response.read()
+                except (OSError, http.client.HTTPException) as exc:
+                    # Varnish finishes a fetch it started and keeps it: readers wait for that one.
+                    logger.warning("edge warm of %s at %s failed: %s", path, self.url, exc)
+                    break
+                finally:
+                    connection.close()
 
     def request(self, keys: str) -> int:
         """Send one purge of ``keys`` (space-separated); return the status (non-200 is logged)."""
@@ -179,13 +213,21 @@ def _purgers(urls: tuple[str, ...], timeout: float) -> list[EdgePurger]:
     return [VarnishXkeyPurger(url, timeout=timeout) for url in urls]
 
 
-def edge_purge(keys: Iterable[str]) -> None:
-    """Purge ``keys`` at every configured cache in front, now (``newsroom.invalidation`` calls it on commit)."""
-    keys = set(keys)
-    if not keys:
+def edge_purge(keys: Iterable[str], *, warm_paths: Iterable[str] = ()) -> None:
+    """Purge ``keys`` at every configured cache in front, now, then warm ``warm_paths`` there.
+
+    ``newsroom.invalidation`` calls it once the transaction of the change commits.
+    """
+    keys, paths = set(keys), list(dict.fromkeys(warm_paths))
+    if not keys and not paths:
         return
-    for purger in edge_purgers():
-        purger.purge_keys(keys)
+    purgers = edge_purgers()
+    for purger in purgers:
+        if keys:
+            purger.purge_keys(keys)
+    for purger in purgers:
+        if paths:
+            purger.warm_paths(paths)
 
 
 # --- The VCL ---------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ lists them); :func:`content_invalidate` then
 * bumps the embedded page cache's generation (``newsroom.caching.generation``), which
   makes every stored page and fragment stale at once, now and on commit;
 * purges those keys at every cache in front (Varnish, a CDN) once the
-  transaction commits, so no copy of the old rows is fetched again after it.
+  transaction commits, so no copy of the old rows is fetched again after it;
+  an edited article's own page is then fetched there again (``newsroom.edge``,
+  "Warming") before the save returns.
 
 What an article change invalidates (:func:`article_keys`): always ``a<id>``,
 which its own page and every list showing it carry, and ``sitemap`` (every
@@ -38,18 +40,21 @@ LIST_KEYS = ("home", "feed", "search", "sitemap")
 CORRECTIONS_KEY = "corrections"
 
 
-def content_invalidate(*, keys: Iterable[str]) -> None:
-    """Make every cached copy of the pages carrying ``keys`` stale: the page cache now, the edge on commit."""
+def content_invalidate(*, keys: Iterable[str], warm_paths: Iterable[str] = ()) -> None:
+    """Make every cached copy of the pages carrying ``keys`` stale: the page cache now, the edge on commit.
+
+    ``warm_paths``: pages fetched through the edge again right after the purge (an edited article's own).
+    """
     from newsroom.caching.generation import page_cache_invalidate  # articles imports this module's receivers
 
-    keys = frozenset(keys)
+    keys, warm_paths = frozenset(keys), tuple(warm_paths)
     page_cache_invalidate()
-    if not keys:
+    if not keys and not warm_paths:
         return
 
     def purge():
         try:
-            edge_purge(keys)
+            edge_purge(keys, warm_paths=warm_paths)
         except Exception:  # a purge must never fail the save that committed
             logger.exception("edge purge of %s failed", " ".join(sorted(keys)))
 
@@ -111,7 +116,9 @@ def _article_saved(sender, instance, created=False, raw=False, **kwargs):
         return
     before = getattr(instance, "edge_row_before", None)
     lists_changed = created or before is None or any(before[name] != getattr(instance, name) for name in LIST_FIELDS)
-    content_invalidate(keys=_article_keys_of(instance, lists_changed=lists_changed))
+    # Its own page, the one most read after an edit, is fetched again at the edge before the save returns.
+    warm = [instance.get_absolute_url()] if instance.is_visible() else []
+    content_invalidate(keys=_article_keys_of(instance, lists_changed=lists_changed), warm_paths=warm)
 
 
 def _article_deleted(sender, instance, **kwargs):
@@ -120,6 +127,10 @@ def _article_deleted(sender, instance, **kwargs):
 
 def _article_relation_changed(sender, instance, action, pk_set=None, model=None, reverse=False, **kwargs):
     if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+        return
+    if action in ("post_add", "post_remove") and not pk_set:
+        # Nothing added or removed (a form saving the same tags): no page changed, and a purge
+        # after the article's own would drop the copy its save has just warmed at the edge.
         return
     from articles.models import Author
 

@@ -14,6 +14,9 @@ urlpatterns = [
     # Ranking rails alone: edge-side includes behind Varnish (newsroom.rails).
     path("rails/<int:section_id>/", rails.rail_view, name="rail"),
     path("rails/<int:section_id>/<int:article_id>/", rails.rail_view, name="rail-without"),
+    # The rail of another ranking window (the home page's "This week").
+    path("rails/w/<slug:window>/<int:section_id>/", rails.rail_view, name="rail-window"),
+    path("rails/w/<slug:window>/<int:section_id>/<int:article_id>/", rails.rail_view, name="rail-window-without"),
     path("", include("rankings.urls")),
     # Feeds, sitemaps, robots.txt: before articles.urls so /section/<slug>/feed/ is never a page.
     path("", include("articles.urls_syndication")),

@@ -160,6 +160,27 @@ def test_while_redis_is_skipped_a_page_this_process_served_is_answered_from_its_
 
 
 @pytest.mark.django_db
+def test_while_redis_is_skipped_the_edge_never_gets_an_outage_copy_of_a_page_edited_elsewhere(client, hung_redis):
+    """Varnish's miss after a purge (an edit saved on another app server) is rendered, fresh, not replayed."""
+    article = ArticleFactory(headline="Harbour Ferry Returns")
+    url = article.get_absolute_url()
+    edge = {"HTTP_SURROGATE_CAPABILITY": "varnish=ESI/1.0"}
+    client.get(url, **edge)
+    assert client.get(url, **edge)["X-Cache"] == "hit"
+
+    hung_redis.hang()
+    client.get(f"{url}?page=1", **edge)  # the one request that waits for the hung Redis
+    assert redis_circuit.is_open
+    # Saved on another app server: Redis got its invalidation (not from here), Varnish its purge.
+    Article.objects.filter(pk=article.pk).update(headline="Harbour Ferry Delayed Again")
+    response = client.get(url, **edge)
+    assert response.status_code == 200
+    assert not response.has_header("X-Cache")  # rendered, the cache skipped
+    assert b"Harbour Ferry Delayed Again" in response.content
+    assert client.get(url)["X-Cache"] == "outage"  # a reader asking this process directly: its copy
+
+
+@pytest.mark.django_db
 def test_a_hung_redis_never_blocks_the_database_backends_rate_limit(client, hung_redis, settings):
     """Counters in the database, the rate limit in the (hung) Redis cache: counted, without waiting."""
     settings.RANKINGS = {**settings.RANKINGS, "BACKEND": "database"}

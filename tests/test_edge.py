@@ -121,6 +121,26 @@ def test_a_saved_edit_is_fresh_at_the_edge_on_the_next_request_and_other_pages_s
     assert edge_get(edge, other.section.get_absolute_url())[1]["x-edge-cache"] == "hit"
 
 
+def test_an_edited_articles_own_page_is_back_at_the_edge_before_the_save_returns(edge, settings):
+    settings.SITE_URL = "http://localhost"  # the readers' host (edge_get's): Varnish keys copies by host
+    old = timezone.now() - timezone.timedelta(days=3)
+    article = ArticleFactory(headline="Harbour Bridge Opens", published_at=old)
+    path = article.get_absolute_url()
+    fetched_twice(edge, path)
+
+    article.headline = "Harbour Bridge Opens Early"
+    article.save()
+
+    # Each copy Varnish keeps (one per encoding asked, see the VCL) was fetched again after the
+    # purge: readers get a hit on the new text at once.
+    for encoding in ("br", "gzip"):
+        assert edge_get(edge, path, **{"Accept-Encoding": encoding})[1]["x-edge-cache"] == "hit", encoding
+    status, headers, body = edge_get(edge, path)
+    assert status == 200
+    assert headers["x-edge-cache"] == "hit"
+    assert "Harbour Bridge Opens Early" in body
+
+
 def test_publishing_purges_the_lists_it_enters(edge):
     section = SectionFactory()
     ArticleFactory(section=section, headline="Older Story")

@@ -153,6 +153,11 @@ class PageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         if not page_cache_available():
+            if self.request_from_edge(request):
+                # The edge heard every purge this process may have missed while Redis is skipped (an
+                # edit saved on another app server): its miss is rendered from the database, never
+                # answered from an outage copy it would then keep. The edge holds the other pages.
+                return self.get_response(request)
             return self.outage_replay(request, key) or self.get_response(request)
 
         try:
@@ -198,6 +203,11 @@ class PageCacheMiddleware:
             return False
         cookies = request.COOKIES
         return any(name in cookies for name in self.personal_cookies)
+
+    @staticmethod
+    def request_from_edge(request) -> bool:
+        """Asked by the HTTP cache in front (Varnish says it processes edge-side includes, deploy/varnish)."""
+        return "ESI/1.0" in request.META.get("HTTP_SURROGATE_CAPABILITY", "")
 
     def page_key(self, request) -> tuple[str | None, frozenset[str]]:
         """The page's cache key (None: not to be cached) and the known query parameters it holds."""
@@ -276,7 +286,9 @@ class PageCacheMiddleware:
 
         Only until the copy's own expiry, and only under the generation this process last read:
         an invalidation this process could not deliver (an editor's save during the outage)
-        drops every copy, as it does for fragments (``newsroom.caching.generation``).
+        drops every copy, as it does for fragments (``newsroom.caching.generation``). Never for
+        the cache in front (``request_from_edge``): it is purged by saves on every app server,
+        and would keep an old copy fetched after such a purge for the copy's whole lifetime.
         """
         entry = self.outage_copies.get(key)
         now = time.time()
