@@ -99,15 +99,24 @@ def _visible(now: datetime) -> tuple[str, list]:
     )
 
 
-# The newest matches are looked for in a window of the newest ids that widens until it
-# holds ``limit`` of them (see candidate_sql). First window, and how much each next one is wider.
+# The newest matches are looked for in windows of the newest ids, each older than the last and
+# wider (see candidate_sql): the first holds WINDOW_FIRST ids, each next WINDOW_GROWTH times as many.
 WINDOW_FIRST = 4000
 WINDOW_GROWTH = 4
 # Reading one match from the table costs about this many primary-key entries of a window's
 # bitmap: at 1,000,000 articles, 39 ns a key against 4.3 µs a row in shared buffers (110) and
 # more for rows the OS cache serves. It decides when the windows stop widening and the
-# remaining matches are read from the whole archive at once.
+# remaining matches are read from the rest of the archive at once.
 ROW_COST_IN_KEYS = 175
+
+
+def windows_plan(*, top: int, window_first: int = WINDOW_FIRST, window_growth: int = WINDOW_GROWTH) -> list[int]:
+    """The lower bounds of the windows below ``top`` (each window is ``(bound, previous bound]``), newest first."""
+    bounds, width = [], window_first
+    while top - width > 0:
+        bounds.append(top - width)
+        width *= window_growth
+    return bounds
 
 
 def candidate_sql(
@@ -115,66 +124,91 @@ def candidate_sql(
     terms: SearchTerms,
     now: datetime,
     limit: int,
+    top: int,
     window_first: int = WINDOW_FIRST,
     window_growth: int = WINDOW_GROWTH,
     row_cost_in_keys: int = ROW_COST_IN_KEYS,
 ) -> tuple[str, list]:
     """SQL and parameters of the ranked candidates: ids of the ``limit`` newest matches, best ts_rank_cd first.
 
-    The newest ``limit`` visible matches by id are those of the narrowest window of
-    the newest ids (``id > top - width``) holding ``limit`` of them, or, when no
-    window does, of the whole archive: a recursive query tries windows of
-    ``WINDOW_FIRST`` ids, then each ``WINDOW_GROWTH`` times wider, and stops at the
-    first holding ``limit`` matches. In a window the planner intersects the GIN
-    index's matches with the primary key's range (a BitmapAnd) or, for a word in
-    most stories, walks the primary key backwards and stops after ``limit``; either
-    way only the matches inside the window are read from the table, so a word in 2%
-    of the stories costs about what a word in 50% does, not what its 20,000
-    matches would. The windows' key ranges cost something too, so once the matches
-    found so far say the whole archive holds fewer than the next window's keys are
-    worth (``ROW_COST_IN_KEYS``), the last step reads every match through the GIN
-    index alone, as a rare word's few matches are read.
+    ``top`` is the newest id, read by ``candidates_prepare``, which also sets what the
+    statement must be planned with. The newest ``limit`` visible matches are looked
+    for window by window: the newest ``window_first`` ids, then each next, older
+    window ``window_growth`` times as wide, until the windows read hold ``limit``
+    matches; then the rest of the archive (below the last window) if they do not.
+    Each window is its own subquery with its bounds written in, read as the GIN
+    index's matches ANDed with the primary key's range (a BitmapAnd): only the
+    matches inside the window are read from the table, and no row twice, so a word
+    in 2% of a million stories reads about 1,500 of its 18,600 matches and a word in
+    every story about 1,000. The windows' key ranges cost something too: once the
+    matches found so far say the rest of the archive holds fewer than the next
+    window's keys are worth (``row_cost_in_keys``), the rest is read at once, through
+    the GIN index alone for a rare word.
 
-    Only the ``limit`` rows chosen are ranked, from the stored vector.
+    The windows' subqueries are chained with CASE, which runs a subquery only when its
+    branch is taken. Only the ``limit`` rows chosen are ranked, from the stored vector.
     """
     query, query_params = tsquery_sql(terms)
     visible, visible_params = _visible(now)
     match = f"{COLUMN} @@ {query} AND {visible}"
     match_params = [*query_params, *visible_params]
-    # width: ids covered so far (0 before the first window; at least top once everything is).
+    bounds = windows_plan(top=top, window_first=window_first, window_growth=window_growth)
+
+    def newest(condition: str) -> str:
+        return f"ARRAY(SELECT id FROM {ARTICLES} WHERE {match} AND {condition} ORDER BY id DESC LIMIT {int(limit)})"
+
+    if not bounds:  # one window: the whole archive
+        steps = [f"SELECT {newest('true')} AS ids, true AS rest"]
+    else:
+        steps = [f"SELECT {newest(f'id > {bounds[0]}')} AS ids, false AS rest"]
+    params = list(match_params)
+    for number, above in enumerate(bounds, start=1):
+        last, found = f"step{number}", f"cardinality(step{number}.ids)"
+        enough = f"{last}.rest OR {found} >= {int(limit)}"
+        rest = newest(f"id <= {above}")
+        if number == len(bounds):  # below the last window: only the rest is left
+            steps.append(
+                f"SELECT CASE WHEN {enough} THEN {last}.ids ELSE {last}.ids || {rest} END AS ids, true AS rest "
+                f"FROM {last}"
+            )
+            params += match_params
+            continue
+        bound = bounds[number]
+        # The matches found so far, in (above, top], extrapolated to the rest (ids up to above)
+        # and costed in keys, against the next window's keys (above - bound).
+        cheaper = f"{found}::numeric * {above} * {int(row_cost_in_keys)} <= {top - above}::numeric * {above - bound}"
+        window = newest(f"id > {bound} AND id <= {above}")
+        steps.append(
+            f"SELECT CASE WHEN {enough} THEN {last}.ids WHEN {cheaper} THEN {last}.ids || {rest} "
+            f"ELSE {last}.ids || {window} END AS ids, {last}.rest OR {cheaper} AS rest FROM {last}"
+        )
+        params += [*match_params, *match_params]
+    ctes = ", ".join(f"step{number} AS MATERIALIZED ({step})" for number, step in enumerate(steps, start=1))
     sql = (
-        f"WITH RECURSIVE windows (top, width, ids) AS ("
-        f"SELECT coalesce(max(id), 0), 0::bigint, ARRAY[]::bigint[] FROM {ARTICLES} "
-        f"UNION ALL "
-        f"SELECT windows.top, next.width, CASE WHEN next.width >= windows.top "
-        f"THEN ARRAY(SELECT id FROM {ARTICLES} WHERE {match} ORDER BY id DESC LIMIT %s) "
-        f"ELSE ARRAY(SELECT id FROM {ARTICLES} WHERE {match} AND id > windows.top - next.width "
-        f"ORDER BY id DESC LIMIT %s) END "
-        f"FROM windows, LATERAL (SELECT CASE "
-        f"WHEN windows.width = 0 THEN %s "
-        f"WHEN windows.width * %s >= windows.top "
-        f"OR cardinality(windows.ids) * windows.top * %s <= windows.width * windows.width * %s "
-        f"THEN windows.top "
-        f"ELSE windows.width * %s END AS width) AS next "
-        f"WHERE cardinality(windows.ids) < %s AND windows.width < windows.top) "
-        f"SELECT id FROM {ARTICLES} "
-        f"WHERE id = ANY(CAST((SELECT ids FROM windows ORDER BY width DESC LIMIT 1) AS bigint[])) "
+        f"WITH {ctes} SELECT id FROM {ARTICLES} "
+        f"WHERE id = ANY(CAST((SELECT (ids)[1:{int(limit)}] FROM step{len(steps)}) AS bigint[])) "
         f"ORDER BY ts_rank_cd({COLUMN}, {query}) DESC, published_at DESC, id DESC"
     )
-    params = [
-        *match_params,
-        limit,
-        *match_params,
-        limit,
-        window_first,
-        window_growth,
-        row_cost_in_keys,
-        window_growth,
-        window_growth,
-        limit,
-        *query_params,
-    ]
-    return sql, params
+    return sql, [*params, *query_params]
+
+
+def candidates_prepare(cursor) -> int:
+    """Set how the candidates' statement is planned, for the open transaction; return the newest id.
+
+    One round trip. ``enable_indexscan = off``: the planner does not count the
+    detoasting of each row's vector that a primary key walk testing ``@@`` costs, and
+    walked whole windows of a word in 2% of the stories (24 ms for 4,000 rows at
+    1,000,000 articles) where the BitmapAnd reads only the matches; bitmap scans stay.
+    ``jit = off``: the windows' cost estimate passes jit_above_cost, and compiling
+    them took longer than running them (34 ms of JIT for a rare word found in 8 ms).
+    Both are local to the transaction: the candidates' own, or the caller's if one is
+    open (they then last until it ends).
+    """
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('enable_indexscan', 'off', true), "
+        f"coalesce(max(id), 0) FROM {ARTICLES}"
+    )
+    return cursor.fetchone()[2]
 
 
 def candidates(*, terms: SearchTerms, now: datetime, limit: int, **windows: int) -> list[int]:
@@ -183,13 +217,9 @@ def candidates(*, terms: SearchTerms, now: datetime, limit: int, **windows: int)
     ``windows`` (``window_first``, ``window_growth``, ``row_cost_in_keys``) change how
     ``candidate_sql`` looks for them, never what it finds.
     """
-    sql, params = candidate_sql(terms=terms, now=now, limit=limit, **windows)
-    # The planner costs the recursive query as ten rounds of windows, past jit_above_cost, and
-    # compiling it takes longer than running it (at 1,000,000 articles, 34 ms of JIT for a rare
-    # word found in 8 ms). SET LOCAL lasts to the end of the transaction: this one, or the
-    # caller's if one is open (savepoint=False: no SAVEPOINT round trips for a setting).
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        top = candidates_prepare(cursor)
+        sql, params = candidate_sql(terms=terms, now=now, limit=limit, top=top, **windows)
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
