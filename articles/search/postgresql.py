@@ -100,8 +100,10 @@ def _visible(now: datetime) -> tuple[str, list]:
 
 
 # The newest matches are looked for in windows of the newest ids, each older than the last and
-# wider (see candidate_sql): the first holds WINDOW_FIRST ids, each next WINDOW_GROWTH times as many.
-WINDOW_FIRST = 4000
+# wider (first_window, candidate_sql): the first holds WINDOW_FIRST ids, each next WINDOW_GROWTH
+# times as many. The first may be walked row by row, so it is small: 1,500 rows cost some 9 ms of
+# vectors read at 1,000,000 articles, and hold the limit for a word in two thirds of the stories.
+WINDOW_FIRST = 1500
 WINDOW_GROWTH = 4
 # Reading one match from the table costs about this many primary-key entries of a window's
 # bitmap: at 1,000,000 articles, 39 ns a key against 4.3 µs a row in shared buffers (110) and
@@ -125,22 +127,23 @@ def candidate_sql(
     now: datetime,
     limit: int,
     top: int,
+    first: list[int],
     window_first: int = WINDOW_FIRST,
     window_growth: int = WINDOW_GROWTH,
     row_cost_in_keys: int = ROW_COST_IN_KEYS,
 ) -> tuple[str, list]:
     """SQL and parameters of the ranked candidates: ids of the ``limit`` newest matches, best ts_rank_cd first.
 
-    ``top`` is the newest id, read by ``candidates_prepare``, which also sets what the
-    statement must be planned with. The newest ``limit`` visible matches are looked
-    for window by window: the newest ``window_first`` ids, then each next, older
-    window ``window_growth`` times as wide, until the windows read hold ``limit``
-    matches; then the rest of the archive (below the last window) if they do not.
-    Each window is its own subquery with its bounds written in, read as the GIN
-    index's matches ANDed with the primary key's range (a BitmapAnd): only the
-    matches inside the window are read from the table, and no row twice, so a word
-    in 2% of a million stories reads about 1,500 of its 18,600 matches and a word in
-    every story about 1,000. The windows' key ranges cost something too: once the
+    ``top`` (the newest id) and ``first`` (the matches among the newest
+    ``window_first`` ids) come from ``first_window``, which also sets how this
+    statement is planned. The newest ``limit`` visible matches are looked for window
+    by window: after the first, each next, older window ``window_growth`` times as
+    wide, until the windows read hold ``limit`` matches; then the rest of the archive
+    (below the last window) if they do not. Each window is its own subquery with its
+    bounds written in, read as the GIN index's matches ANDed with the primary key's
+    range (a BitmapAnd): only the matches inside the window are read from the table,
+    and no row twice, so a word in 2% of a million stories reads about 1,500 of its
+    18,600 matches. The windows' key ranges cost something too: once the
     matches found so far say the rest of the archive holds fewer than the next
     window's keys are worth (``row_cost_in_keys``), the rest is read at once, through
     the GIN index alone for a rare word.
@@ -152,16 +155,15 @@ def candidate_sql(
     visible, visible_params = _visible(now)
     match = f"{COLUMN} @@ {query} AND {visible}"
     match_params = [*query_params, *visible_params]
-    bounds = windows_plan(top=top, window_first=window_first, window_growth=window_growth)
+    # No more windows once the first holds enough.
+    bounds = windows_plan(top=top, window_first=window_first, window_growth=window_growth) if len(first) < limit else []
 
     def newest(condition: str) -> str:
         return f"ARRAY(SELECT id FROM {ARTICLES} WHERE {match} AND {condition} ORDER BY id DESC LIMIT {int(limit)})"
 
-    if not bounds:  # one window: the whole archive
-        steps = [f"SELECT {newest('true')} AS ids, true AS rest"]
-    else:
-        steps = [f"SELECT {newest(f'id > {bounds[0]}')} AS ids, false AS rest"]
-    params = list(match_params)
+    # The first window's matches, found by first_window(); it held every id if there are no bounds.
+    steps = [f"SELECT CAST(%s AS bigint[]) AS ids, {'false' if bounds else 'true'} AS rest"]
+    params: list = [list(first)]
     for number, above in enumerate(bounds, start=1):
         last, found = f"step{number}", f"cardinality(step{number}.ids)"
         enough = f"{last}.rest OR {found} >= {int(limit)}"
@@ -192,34 +194,51 @@ def candidate_sql(
     return sql, [*params, *query_params]
 
 
-def candidates_prepare(cursor) -> int:
-    """Set how the candidates' statement is planned, for the open transaction; return the newest id.
+def first_window(
+    cursor, *, terms: SearchTerms, now: datetime, limit: int, window_first: int = WINDOW_FIRST
+) -> tuple[int, list[int]]:
+    """The newest id and the newest ``limit`` matches among the newest ``window_first`` ids; sets the rest's plan.
 
-    One round trip. ``enable_indexscan = off``: the planner does not count the
-    detoasting of each row's vector that a primary key walk testing ``@@`` costs, and
-    walked whole windows of a word in 2% of the stories (24 ms for 4,000 rows at
-    1,000,000 articles) where the BitmapAnd reads only the matches; bitmap scans stay.
-    ``jit = off``: the windows' cost estimate passes jit_above_cost, and compiling
+    One statement, planned as usual: its window's bound is known only when it runs, so
+    the planner takes it for a third of the archive and walks the primary key for a
+    word in most stories (stopping at ``limit``) or ANDs the GIN bitmap with the key's
+    range. It also sets, for the open transaction, how ``candidate_sql``'s windows are
+    planned: ``enable_indexscan = off``, because with their bounds written in the
+    planner walked the key through whole windows of a word in 2% of the stories (it
+    does not count the detoasting of each row's vector for ``@@``: 24 ms for 4,000
+    rows at 1,000,000 articles) where the BitmapAnd reads only the matches; and
+    ``jit = off``, because their cost estimate passes jit_above_cost and compiling
     them took longer than running them (34 ms of JIT for a rare word found in 8 ms).
-    Both are local to the transaction: the candidates' own, or the caller's if one is
-    open (they then last until it ends).
+    Both last until the transaction ends: the candidates' own, or the caller's if one
+    is open.
     """
-    cursor.execute(
-        "SELECT set_config('jit', 'off', true), set_config('enable_indexscan', 'off', true), "
-        f"coalesce(max(id), 0) FROM {ARTICLES}"
+    cursor.execute(*first_window_sql(terms=terms, now=now, limit=limit, window_first=window_first))
+    top, ids = cursor.fetchone()[2:]  # after the two settings
+    return top, ids
+
+
+def first_window_sql(*, terms: SearchTerms, now: datetime, limit: int, window_first: int) -> tuple[str, list]:
+    """SQL and parameters of ``first_window``'s statement: the two settings, the newest id, the first window's ids."""
+    query, query_params = tsquery_sql(terms)
+    visible, visible_params = _visible(now)
+    sql = (
+        "SELECT set_config('jit', 'off', true), set_config('enable_indexscan', 'off', true), top.id, "
+        f"ARRAY(SELECT id FROM {ARTICLES} WHERE {COLUMN} @@ {query} AND {visible} AND id > top.id - %s "
+        f"ORDER BY id DESC LIMIT %s) FROM (SELECT coalesce(max(id), 0) AS id FROM {ARTICLES}) AS top"
     )
-    return cursor.fetchone()[2]
+    return sql, [*query_params, *visible_params, window_first, limit]
 
 
 def candidates(*, terms: SearchTerms, now: datetime, limit: int, **windows: int) -> list[int]:
     """Ids of the ``limit`` newest visible matches of ``terms``, most relevant first.
 
     ``windows`` (``window_first``, ``window_growth``, ``row_cost_in_keys``) change how
-    ``candidate_sql`` looks for them, never what it finds.
+    they are looked for (``first_window``, then ``candidate_sql``), never what is found.
     """
+    window_first = windows.get("window_first", WINDOW_FIRST)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        top = candidates_prepare(cursor)
-        sql, params = candidate_sql(terms=terms, now=now, limit=limit, top=top, **windows)
+        top, first = first_window(cursor, terms=terms, now=now, limit=limit, window_first=window_first)
+        sql, params = candidate_sql(terms=terms, now=now, limit=limit, top=top, first=first, **windows)
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
