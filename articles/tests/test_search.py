@@ -256,7 +256,7 @@ def test_search_page_queries_are_constant(client, django_assert_num_queries):
 
 
 def test_search_itself_runs_three_queries_and_none_for_stop_words(django_assert_num_queries, stories):
-    # PostgreSQL turns JIT off for the candidates' statement first (SET LOCAL jit = off).
+    # PostgreSQL reads the newest window's matches (and sets how the rest is planned) in a statement of its own.
     candidates = 2 if connection.vendor == "postgresql" else 1
     with django_assert_num_queries(candidates + 2):
         article_search(query="lighthouse")
