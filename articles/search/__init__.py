@@ -82,7 +82,9 @@ def article_search(
 
     Raises ``django.core.paginator.InvalidPage`` for a page that does not exist.
     Runs three queries when something matches (ranked ids; the page's highlights;
-    its rows), one when nothing does, none when nothing is left to look for.
+    its rows), one when nothing does, none when nothing is left to look for; on
+    PostgreSQL one more, before the ranked ids (the newest window's matches, and
+    the settings the rest is planned with).
     """
     now = now or timezone.now()
     terms = search_terms_parse(query.replace("\x00", " "))
