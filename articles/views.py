@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.html import escape
 from django.utils.http import http_date
@@ -184,8 +185,9 @@ def section_detail(request, slug):
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     edge_keys_add(f"t{tag.pk}")
-    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED)
-    page = _page_or_404(request, article_list_for_tag(tag=tag, count=count), count=count)
+    now = timezone.now()  # the count and the page see the same stories
+    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED, now=now)
+    page = _page_or_404(request, article_list_for_tag(tag=tag, now=now), count=count)
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
         raise Http404("No published articles with this tag")
@@ -196,8 +198,9 @@ def tag_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     edge_keys_add(f"au{author.pk}")
-    count = article_count_by_author(author=author, at_most=MAX_LISTED)
-    page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
+    now = timezone.now()
+    count = article_count_by_author(author=author, at_most=MAX_LISTED, now=now)
+    page = _page_or_404(request, article_list_by_author(author=author, now=now), count=count)
     response = render(request, "articles/author.html", {"author": author, "page": page})
     return _last_modified(response, (a.published_at for a in page.object_list))
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Author, Section, TaggedArticle
-from articles.selectors import SPARSE_LISTING_MAX
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,9 @@ def archive(settings):
     Article.authors.through.objects.bulk_create(
         Article.authors.through(article=a, author=author) for n, a in enumerate(articles) if n % 7
     )
-    assert Article.objects.published().filter(tagged_items__tag=common).count() > SPARSE_LISTING_MAX
+    # Both lists run to more than 100 pages.
+    assert Article.objects.published().filter(tagged_items__tag=common).count() > 2000
+    assert Article.objects.published().filter(authors=author).count() > 2000
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -102,11 +103,8 @@ def month_url(when: datetime) -> str:
         ("/section/section-1/", "article_section_listing_idx"),
         # A later page is an OFFSET into the same ordered read.
         ("/section/section-1/?page=2", "article_section_listing_idx"),
-        ("/tag/common/", "article_listing_idx"),
-        ("/author/prolific/", "article_listing_idx"),
         ("/feed/", "article_listing_idx"),
         ("/section/section-2/feed/", "article_section_listing_idx"),
-        ("/tag/common/feed/", "article_listing_idx"),
         ("/sitemap-news.xml", "article_listing_idx"),
     ],
 )
@@ -151,14 +149,76 @@ def test_the_front_page_sections_probe_the_section_index(client, archive):
         assert "Seq Scan on articles_article" not in text, text
 
 
-def test_a_rare_tag_is_read_from_its_own_rows(client, archive):
-    (sql,) = listing_statements(client, "/tag/rare/")
+# Tag and author pages: the owner's range of the through table's listing index, in order; each row
+# shown is joined to its article by primary key (``published()`` as a guard), never a sort or a scan.
+THROUGH_LISTINGS = {
+    "tag": ("articles_taggedarticle", "taggedarticle_listing_idx", "tag_id"),
+    "author": ("articles_authorlisting", "author_listing_idx", "author_id"),
+}
+
+
+def through_statements(client, url: str, table: str) -> list[str]:
+    """The SQL of every statement ``url`` ran that reads ``table`` (its count and its listing)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [
+        q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"] or f'JOIN "{table}"' in q["sql"]
+    ]
+
+
+def assert_through_listing(sql: str, kind: str) -> None:
+    table, index, owner = THROUGH_LISTINGS[kind]
     text = plan(sql)
     if connection.vendor == "sqlite":
-        assert "USING COVERING INDEX taggedarticle_tag_article_idx (tag_id=?)" in text, text
+        assert re.search(rf"SEARCH {table} USING (COVERING )?INDEX {index} \({owner}=\? AND listed_at<\?\)", text), text
+        assert "SEARCH articles_article USING INTEGER PRIMARY KEY (rowid=?)" in text, text
+        assert "USE TEMP B-TREE" not in text, text
         assert "SCAN articles_article" not in text, text
     else:
-        # Either index led by tag_id will do (the FK's own or taggedarticle_tag_article_idx).
-        assert re.search(r"Index (Only )?Scan using \w+ on articles_taggedarticle", text), text
-        assert "Index Cond: (tag_id = " in text, text
+        assert re.search(rf"Index (Only )?Scan( Backward)? using {index} on {table}", text), text
+        assert re.search(r"Index Scan using articles_article_pkey on articles_article", text), text
+        assert "Sort" not in text, text
+        assert "Seq Scan on articles_article" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("/tag/common/", "tag"),
+        # A later page is an OFFSET into the same ordered read. (Not a page near the end of this
+        # small archive's 100: there PostgreSQL rightly hashes and sorts the whole tag instead, most
+        # of it being read anyway. A large archive's lists stop at MAX_PAGES, a small part of them.)
+        ("/tag/common/?page=10", "tag"),
+        ("/tag/common/feed/", "tag"),
+        ("/author/prolific/", "author"),
+        ("/author/prolific/?page=10", "author"),
+    ],
+)
+def test_tag_and_author_pages_read_the_through_listing_index_in_order(client, archive, url, kind):
+    table, index, owner = THROUGH_LISTINGS[kind]
+    statements = through_statements(client, url, table)
+    (listing,) = [sql for sql in statements if f'ORDER BY "{table}"."listed_at" DESC' in sql]
+    assert_through_listing(listing, kind)
+    # A page's count reads the through table alone, never the articles (feeds show no count).
+    counts = [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+    assert len(counts) == (0 if "/feed/" in url else 1), statements
+    for sql in counts:
+        assert "articles_article" not in sql.replace(table, ""), sql
+        if connection.vendor == "sqlite":
+            text = plan(sql)
+            assert f"SEARCH {table} USING COVERING INDEX {index} ({owner}=? AND listed_at<?)" in text, text
+
+
+def test_a_rare_tag_is_read_from_its_own_rows(client, archive):
+    (sql,) = [q for q in through_statements(client, "/tag/rare/", "articles_taggedarticle") if "ORDER BY" in q]
+    text = plan(sql)
+    if connection.vendor == "sqlite":
+        assert re.search(
+            r"SEARCH articles_taggedarticle USING (COVERING )?INDEX taggedarticle_listing_idx \(tag_id=", text
+        )
+        assert "SCAN articles_article" not in text, text
+    else:
+        # A handful of rows: either index led by tag_id will do, the articles fetched by id.
+        assert re.search(r"Index (Only )?Scan( Backward)? using \w+ on articles_taggedarticle", text), text
         assert "Seq Scan on articles_article" not in text, text
