@@ -154,13 +154,17 @@ def article_list_in_section(*, section: Section) -> QuerySet[Article]:
     return Article.objects.published().for_listing().in_section(section).newest_first()
 
 
-def article_count_for_tag(*, tag, at_most: int | None = None, now: datetime | None = None) -> int:
-    """How many published articles carry ``tag`` (counting stops at ``at_most``).
+def tag_rows_listed(*, tag, now: datetime | None = None) -> QuerySet[TaggedArticle]:
+    """The rows of ``tag`` whose article readers see at ``now``, newest first: one range of
+    ``taggedarticle_listing_idx``, readable from the index alone (``tag`` may be an ``OuterRef``)."""
+    return TaggedArticle.objects.filter(tag=tag, listed_at__lte=now or timezone.now()).order_by(
+        "-listed_at", "-content_object_id"
+    )
 
-    One range of ``taggedarticle_listing_idx`` (the tag's rows listed by ``now``), from the index alone.
-    """
-    rows = TaggedArticle.objects.filter(tag=tag, listed_at__lte=now or timezone.now())
-    return _count_at_most(rows, at_most)
+
+def article_count_for_tag(*, tag, at_most: int | None = None, now: datetime | None = None) -> int:
+    """How many published articles carry ``tag`` (counting stops at ``at_most``), from the index alone."""
+    return _count_at_most(tag_rows_listed(tag=tag, now=now), at_most)
 
 
 def article_count_by_author(*, author: Author, at_most: int | None = None, now: datetime | None = None) -> int:

@@ -222,3 +222,17 @@ def test_a_rare_tag_is_read_from_its_own_rows(client, archive):
         # A handful of rows: either index led by tag_id will do, the articles fetched by id.
         assert re.search(r"Index (Only )?Scan( Backward)? using \w+ on articles_taggedarticle", text), text
         assert "Seq Scan on articles_article" not in text, text
+
+
+def test_the_tag_sitemap_reads_each_tags_first_listed_row(client, archive):
+    """EXISTS and the newest date per tag: the first entry of the tag's range, from the index alone."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap-tags.xml").status_code == 200
+    (sql,) = [q["sql"] for q in queries.captured_queries if 'FROM "taggit_tag"' in q["sql"] and "listed_at" in q["sql"]]
+    text = plan(sql)
+    assert "articles_article" not in text, text
+    if connection.vendor == "sqlite":
+        assert "USING COVERING INDEX taggedarticle_listing_idx (tag_id=? AND listed_at<?)" in text, text
+    else:
+        assert re.search(r"Index Only Scan using taggedarticle_listing_idx", text), text
+        assert "Seq Scan on articles_taggedarticle" not in text, text
