@@ -167,13 +167,17 @@ def article_count_for_tag(*, tag, at_most: int | None = None, now: datetime | No
     return _count_at_most(tag_rows_listed(tag=tag, now=now), at_most)
 
 
-def article_count_by_author(*, author: Author, at_most: int | None = None, now: datetime | None = None) -> int:
-    """How many published articles ``author`` bylined (counting stops at ``at_most``).
+def author_rows_listed(*, author: Author, now: datetime | None = None) -> QuerySet[AuthorListing]:
+    """The bylines of ``author`` whose article readers see at ``now``, newest first: one range of
+    ``author_listing_idx``, readable from the index alone."""
+    return AuthorListing.objects.filter(author=author, listed_at__lte=now or timezone.now()).order_by(
+        "-listed_at", "-article_id"
+    )
 
-    One range of ``author_listing_idx``, from the index alone.
-    """
-    rows = AuthorListing.objects.filter(author=author, listed_at__lte=now or timezone.now())
-    return _count_at_most(rows, at_most)
+
+def article_count_by_author(*, author: Author, at_most: int | None = None, now: datetime | None = None) -> int:
+    """How many published articles ``author`` bylined (counting stops at ``at_most``), from the index alone."""
+    return _count_at_most(author_rows_listed(author=author, now=now), at_most)
 
 
 def _count_at_most(queryset: QuerySet, at_most: int | None) -> int:
@@ -217,6 +221,29 @@ def article_list_for_tag(*, tag, now: datetime | None = None) -> QuerySet[Articl
 def article_list_by_author(*, author: Author, now: datetime | None = None) -> QuerySet[Article]:
     """Published articles bylined by one author, newest first, listing columns only (lazy, for pagination)."""
     return articles_bylined(author=author, now=now).for_listing()
+
+
+def article_page_for_tag(*, tag, offset: int, limit: int, now: datetime | None = None) -> list[Article]:
+    """``limit`` stories of ``article_list_for_tag`` from the ``offset``-th on, in one query (a page of the tag).
+
+    The offset skips entries of ``taggedarticle_listing_idx`` alone: however deep
+    the page, only its own stories are read from the article table, by id.
+    """
+    now = now or timezone.now()
+    return _page_by_id(tag_rows_listed(tag=tag, now=now).values("content_object_id"), offset, limit, now)
+
+
+def article_page_by_author(*, author: Author, offset: int, limit: int, now: datetime | None = None) -> list[Article]:
+    """``limit`` stories of ``article_list_by_author`` from the ``offset``-th on, as ``article_page_for_tag``."""
+    now = now or timezone.now()
+    return _page_by_id(author_rows_listed(author=author, now=now).values("article_id"), offset, limit, now)
+
+
+def _page_by_id(ids: QuerySet, offset: int, limit: int, now: datetime) -> list[Article]:
+    # The page's ids as a LIMIT/OFFSET subquery of the index range, its stories sorted again (a
+    # page's worth of rows): the same order, since a listed row's listed_at is its published_at.
+    page = ids[offset : offset + limit]
+    return list(Article.objects.published(now=now).for_listing().filter(pk__in=page).newest_first())
 
 
 # --- The editors' desk ---------------------------------------------------------------------------

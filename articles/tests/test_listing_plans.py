@@ -182,15 +182,34 @@ def assert_through_listing(sql: str, kind: str) -> None:
         assert "Seq Scan on articles_article" not in text, text
 
 
+def assert_through_page(sql: str, kind: str) -> None:
+    """A page: its ids from the index range alone (the OFFSET skips index entries), then its articles by id."""
+    table, index, owner = THROUGH_LISTINGS[kind]
+    text = plan(sql)
+    if connection.vendor == "sqlite":
+        assert re.search(rf"SEARCH (U0|{table}) USING COVERING INDEX {index} \({owner}=\? AND listed_at<\?\)", text), (
+            text
+        )
+        assert "SEARCH articles_article USING INTEGER PRIMARY KEY (rowid=?)" in text, text
+        assert "SCAN articles_article" not in text, text
+        # One sort: the page's own rows, for display. The index range needs none.
+        assert text.count("USE TEMP B-TREE FOR ORDER BY") <= 1, text
+    else:
+        assert re.search(rf"Index (Only )?Scan( Backward)? using {index} on {table}", text), text
+        assert "Index Scan using articles_article_pkey on articles_article" in text, text
+        assert "Seq Scan on articles_article" not in text, text
+        sort_keys = [line for line in text.splitlines() if "Sort Key:" in line]
+        assert all("listed_at" not in line for line in sort_keys), text
+
+
 @pytest.mark.parametrize(
     ("url", "kind"),
     [
         ("/tag/common/", "tag"),
-        # A later page is an OFFSET into the same ordered read. (Not a page near the end of this
-        # small archive's 100: there PostgreSQL rightly hashes and sorts the whole tag instead, most
-        # of it being read anyway. A large archive's lists stop at MAX_PAGES, a small part of them.)
+        # A later page skips entries of the same index range, never articles. (Not a page near the
+        # end of this small archive's 100: without a VACUUM, which a test transaction cannot run, the
+        # planner charges an index-only scan for heap fetches and sorts the whole small tag instead.)
         ("/tag/common/?page=10", "tag"),
-        ("/tag/common/feed/", "tag"),
         ("/author/prolific/", "author"),
         ("/author/prolific/?page=10", "author"),
     ],
@@ -198,25 +217,27 @@ def assert_through_listing(sql: str, kind: str) -> None:
 def test_tag_and_author_pages_read_the_through_listing_index_in_order(client, archive, url, kind):
     table, index, owner = THROUGH_LISTINGS[kind]
     statements = through_statements(client, url, table)
-    (listing,) = [sql for sql in statements if f'ORDER BY "{table}"."listed_at" DESC' in sql]
-    assert_through_listing(listing, kind)
-    # A page's count reads the through table alone, never the articles (feeds show no count).
-    counts = [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
-    assert len(counts) == (0 if "/feed/" in url else 1), statements
-    for sql in counts:
-        assert "articles_article" not in sql.replace(table, ""), sql
-        if connection.vendor == "sqlite":
-            text = plan(sql)
-            assert f"SEARCH {table} USING COVERING INDEX {index} ({owner}=? AND listed_at<?)" in text, text
+    (listing,) = [sql for sql in statements if " IN (SELECT " in sql]
+    assert_through_page(listing, kind)
+    # The count reads the through table alone, never the articles.
+    (count,) = [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+    assert "articles_article" not in count.replace(table, ""), count
+    if connection.vendor == "sqlite":
+        text = plan(count)
+        assert f"SEARCH {table} USING COVERING INDEX {index} ({owner}=? AND listed_at<?)" in text, text
+
+
+def test_the_tag_feed_reads_the_through_listing_index_in_order(client, archive):
+    statements = through_statements(client, "/tag/common/feed/", "articles_taggedarticle")
+    (listing,) = [sql for sql in statements if 'ORDER BY "articles_taggedarticle"."listed_at" DESC' in sql]
+    assert_through_listing(listing, "tag")
 
 
 def test_a_rare_tag_is_read_from_its_own_rows(client, archive):
-    (sql,) = [q for q in through_statements(client, "/tag/rare/", "articles_taggedarticle") if "ORDER BY" in q]
+    (sql,) = [q for q in through_statements(client, "/tag/rare/", "articles_taggedarticle") if " IN (SELECT " in q]
     text = plan(sql)
     if connection.vendor == "sqlite":
-        assert re.search(
-            r"SEARCH articles_taggedarticle USING (COVERING )?INDEX taggedarticle_listing_idx \(tag_id=", text
-        )
+        assert re.search(r"SEARCH (U0|articles_taggedarticle) USING COVERING INDEX taggedarticle_listing_idx", text)
         assert "SCAN articles_article" not in text, text
     else:
         # A handful of rows: either index led by tag_id will do, the articles fetched by id.

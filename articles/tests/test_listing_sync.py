@@ -48,6 +48,12 @@ def published_ids(*, now=None, **filters) -> list[int]:
 def assert_lists(tag: Tag, author: Author, expected: list[int], *, now=None) -> None:
     assert tag_listing(tag, now=now) == (len(expected), expected)
     assert author_listing(author, now=now) == (len(expected), expected)
+    # A page as the views read it: that slice of the list.
+    for offset, limit in ((0, 20), (1, 2), (len(expected), 20)):
+        page = selectors.article_page_for_tag(tag=tag, offset=offset, limit=limit, now=now)
+        assert [a.pk for a in page] == expected[offset : offset + limit]
+        page = selectors.article_page_by_author(author=author, offset=offset, limit=limit, now=now)
+        assert [a.pk for a in page] == expected[offset : offset + limit]
     assert published_ids(now=now, tags=tag) == expected
     assert published_ids(now=now, authors=author) == expected
 
