@@ -22,7 +22,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.models import Article, Author, Section
-from articles.selectors import article_tag_rows_capped, article_tagged
+from articles.selectors import articles_tagged
 from articles.structured_data import absolute_url, article_modified_at, base_url_for, photo_image, xml_text
 from newsroom.dates import datetime_in_tokyo
 
@@ -145,16 +145,17 @@ class ArticleFeed(Feed):
         return f"© {timezone.localdate():%Y} {settings.SITE_NAME}"
 
     def articles(self, obj):
-        """The published articles this feed covers (before ordering and the limit)."""
-        return Article.objects.published()
+        """The published articles this feed covers, newest first (before the limit), read in index order."""
+        return Article.objects.published().newest_first()
 
     def items(self, obj):
         return list(
             self.articles(obj)
             .select_related("section", "lead_photo")
             .defer("body")
-            .prefetch_related(Prefetch("authors", queryset=Author.objects.only("id", "name", "slug")), "tags")
-            .newest_first()[:FEED_LENGTH]
+            .prefetch_related(Prefetch("authors", queryset=Author.objects.only("id", "name", "slug")), "tags")[
+                :FEED_LENGTH
+            ]
         )
 
     # --- each article --------------------------------------------------------------
@@ -252,7 +253,7 @@ class SectionRssFeed(ArticleFeed):
         return obj.description or f"The latest {obj.name} news from {settings.SITE_NAME}."
 
     def articles(self, obj):
-        return Article.objects.published().in_section(obj)
+        return Article.objects.published().in_section(obj).newest_first()
 
 
 class SectionAtomFeed(AtomMixin, SectionRssFeed):
@@ -275,7 +276,7 @@ class TagRssFeed(ArticleFeed):
         return f"The latest news tagged “{obj.name}” from {settings.SITE_NAME}."
 
     def articles(self, obj):
-        return Article.objects.published().filter(article_tagged(tag=obj, count=article_tag_rows_capped(tag=obj)))
+        return articles_tagged(tag=obj)
 
 
 class TagAtomFeed(AtomMixin, TagRssFeed):

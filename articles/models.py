@@ -75,14 +75,58 @@ class Photo(models.Model):
 
 
 class TaggedArticle(TaggedItemBase):
-    """Tag through model with a real foreign key to Article (not a generic relation)."""
+    """Tag through model with a real foreign key to Article (not a generic relation).
+
+    ``listed_at`` is the article's ``published_at`` while its status is a
+    visible one, else NULL: kept by database triggers (``articles.listing_sync``),
+    never written by the code, so a tag page reads one range of
+    ``taggedarticle_listing_idx`` in order.
+    """
 
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
+    listed_at = BoundedDateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         unique_together = [("content_object", "tag")]
-        # A tag's stories and their count, read from the index alone (the unique pair leads with the article).
-        indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article_idx")]
+        indexes = [
+            # Which articles carry a tag (the unique pair leads with the article).
+            models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article_idx"),
+            # A tag's page and its count: its listed rows, newest first, from the index alone.
+            models.Index(
+                fields=["tag", "-listed_at", "-content_object"],
+                name="taggedarticle_listing_idx",
+                condition=Q(listed_at__isnull=False),
+            ),
+        ]
+
+
+class AuthorListing(models.Model):
+    """A byline (a row of ``Article.authors``) with its article's ``listed_at``, for the author pages.
+
+    A copy of the byline table kept by database triggers (``articles.listing_sync``)
+    in the same transaction as every write of bylines or articles; never written
+    by the code. ``listed_at`` as on ``TaggedArticle``. A table of its own rather
+    than a column on an explicit ``through=`` model: the admin edits only
+    many-to-many fields with an auto-created through table (admin.E013).
+    """
+
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="author_listings")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="listings")
+    listed_at = BoundedDateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        default_permissions = ()  # kept by the database, never edited by hand
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="author_listing_once")]
+        indexes = [
+            models.Index(
+                fields=["author", "-listed_at", "-article"],
+                name="author_listing_idx",
+                condition=Q(listed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_id} on {self.article_id}"
 
 
 # The statuses a reader may see (from ``published_at`` on). The listing indexes are partial on

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from articles.models import Article, ArticleUpdate, Author, Section, TaggedArticle
+from articles.models import Article, ArticleUpdate, Author, AuthorListing, Section, TaggedArticle
 from newsroom.caching.fragments import KEY_PREFIX as FRAGMENT_KEY_PREFIX
 from newsroom.caching.fragments import (
     fragment_cache_get,
@@ -154,22 +154,30 @@ def article_list_in_section(*, section: Section) -> QuerySet[Article]:
     return Article.objects.published().for_listing().in_section(section).newest_first()
 
 
-# A tag or byline with at most this many published stories is listed from its own rows (found by
-# the through table's index, sorted, a bounded cost); a larger one from the listing index in order,
-# probing each story (on average fewer than archive / this many probes per story shown).
-SPARSE_LISTING_MAX = 2000
+def tag_rows_listed(*, tag, now: datetime | None = None) -> QuerySet[TaggedArticle]:
+    """The rows of ``tag`` whose article readers see at ``now``, newest first: one range of
+    ``taggedarticle_listing_idx``, readable from the index alone (``tag`` may be an ``OuterRef``)."""
+    return TaggedArticle.objects.filter(tag=tag, listed_at__lte=now or timezone.now()).order_by(
+        "-listed_at", "-content_object_id"
+    )
 
 
-def article_count_for_tag(*, tag, at_most: int | None = None) -> int:
-    """How many published articles carry ``tag`` (counting stops at ``at_most``): the tag's rows
-    of the through table, joined by id."""
-    return _count_at_most(Article.objects.published().filter(tagged_items__tag=tag), at_most)
+def article_count_for_tag(*, tag, at_most: int | None = None, now: datetime | None = None) -> int:
+    """How many published articles carry ``tag`` (counting stops at ``at_most``), from the index alone."""
+    return _count_at_most(tag_rows_listed(tag=tag, now=now), at_most)
 
 
-def article_count_by_author(*, author: Author, at_most: int | None = None) -> int:
-    """How many published articles ``author`` bylined (counting stops at ``at_most``): the author's
-    rows of the byline table, joined by id."""
-    return _count_at_most(Article.objects.published().filter(authors=author), at_most)
+def author_rows_listed(*, author: Author, now: datetime | None = None) -> QuerySet[AuthorListing]:
+    """The bylines of ``author`` whose article readers see at ``now``, newest first: one range of
+    ``author_listing_idx``, readable from the index alone."""
+    return AuthorListing.objects.filter(author=author, listed_at__lte=now or timezone.now()).order_by(
+        "-listed_at", "-article_id"
+    )
+
+
+def article_count_by_author(*, author: Author, at_most: int | None = None, now: datetime | None = None) -> int:
+    """How many published articles ``author`` bylined (counting stops at ``at_most``), from the index alone."""
+    return _count_at_most(author_rows_listed(author=author, now=now), at_most)
 
 
 def _count_at_most(queryset: QuerySet, at_most: int | None) -> int:
@@ -177,48 +185,65 @@ def _count_at_most(queryset: QuerySet, at_most: int | None) -> int:
     return queryset.count() if at_most is None else queryset[:at_most].count()
 
 
-def article_tagged(*, tag, count: int | None = None) -> Q | Exists:
-    """The filter "carries ``tag``", shaped for the plan that suits the tag's size.
+def articles_tagged(*, tag, now: datetime | None = None) -> QuerySet[Article]:
+    """Published articles carrying ``tag``, newest first (id breaking ties), every column (lazy).
 
-    ``count`` (how many published stories carry it, or an upper bound) picks
-    it: a rare tag's stories are fetched by id from the through table (its
-    ``(tag, article)`` index); a common tag's by walking the listing index in
-    order with an EXISTS probe of the through table's unique ``(article, tag)``
-    index per row, stopping once the page is full. ``None`` means common.
+    Read from ``taggedarticle_listing_idx`` in order, each row shown joined to
+    its article by id (``published()`` still applies there, as a guard): the
+    cost of a page does not grow with the archive or the tag.
     """
-    return _through_condition(TaggedArticle.objects.filter(tag=tag), article_column="content_object", count=count)
+    now = now or timezone.now()
+    return (
+        Article.objects.published(now=now)
+        .filter(tagged_items__tag=tag, tagged_items__listed_at__lte=now)
+        .order_by("-tagged_items__listed_at", "-tagged_items__content_object_id")
+    )
 
 
-def article_tag_rows_capped(*, tag) -> int:
-    """The tag's rows in the through table, counted from its index up to ``SPARSE_LISTING_MAX + 1`` only.
+def articles_bylined(*, author: Author, now: datetime | None = None) -> QuerySet[Article]:
+    """Published articles bylined by ``author``, newest first, every column (lazy).
 
-    Enough to pick a plan where no count is shown (feeds).
+    Read from ``author_listing_idx`` in order, as ``articles_tagged``.
     """
-    return TaggedArticle.objects.filter(tag=tag).order_by().values("pk")[: SPARSE_LISTING_MAX + 1].count()
+    now = now or timezone.now()
+    return (
+        Article.objects.published(now=now)
+        .filter(author_listings__author=author, author_listings__listed_at__lte=now)
+        .order_by("-author_listings__listed_at", "-author_listings__article_id")
+    )
 
 
-def article_list_for_tag(*, tag, count: int | None = None) -> QuerySet[Article]:
-    """Published articles carrying one tag, newest first, listing columns only (lazy).
+def article_list_for_tag(*, tag, now: datetime | None = None) -> QuerySet[Article]:
+    """Published articles carrying one tag, newest first, listing columns only (lazy, for pagination)."""
+    return articles_tagged(tag=tag, now=now).for_listing()
 
-    ``count`` comes from ``article_count_for_tag`` and picks the plan (``article_tagged``).
+
+def article_list_by_author(*, author: Author, now: datetime | None = None) -> QuerySet[Article]:
+    """Published articles bylined by one author, newest first, listing columns only (lazy, for pagination)."""
+    return articles_bylined(author=author, now=now).for_listing()
+
+
+def article_page_for_tag(*, tag, offset: int, limit: int, now: datetime | None = None) -> list[Article]:
+    """``limit`` stories of ``article_list_for_tag`` from the ``offset``-th on, in one query (a page of the tag).
+
+    The offset skips entries of ``taggedarticle_listing_idx`` alone: however deep
+    the page, only its own stories are read from the article table, by id.
     """
-    return Article.objects.published().for_listing().filter(article_tagged(tag=tag, count=count)).newest_first()
+    now = now or timezone.now()
+    return _page_by_id(tag_rows_listed(tag=tag, now=now).values("content_object_id"), offset, limit, now)
 
 
-def article_list_by_author(*, author: Author, count: int | None = None) -> QuerySet[Article]:
-    """Published articles bylined by one author, newest first, listing columns only (lazy).
-
-    ``count`` (from ``article_count_by_author``) picks the plan as in ``article_tagged``.
-    """
-    bylined = Article.authors.through.objects.filter(author=author)
-    condition = _through_condition(bylined, article_column="article", count=count)
-    return Article.objects.published().for_listing().filter(condition).newest_first()
+def article_page_by_author(*, author: Author, offset: int, limit: int, now: datetime | None = None) -> list[Article]:
+    """``limit`` stories of ``article_list_by_author`` from the ``offset``-th on, as ``article_page_for_tag``."""
+    now = now or timezone.now()
+    return _page_by_id(author_rows_listed(author=author, now=now).values("article_id"), offset, limit, now)
 
 
-def _through_condition(rows: QuerySet, *, article_column: str, count: int | None) -> Q | Exists:
-    if count is not None and count <= SPARSE_LISTING_MAX:
-        return Q(pk__in=rows.values(article_column))
-    return Exists(rows.filter(**{article_column: OuterRef("pk")}))
+def _page_by_id(ids: QuerySet, offset: int, limit: int, now: datetime) -> list[Article]:
+    # The page's ids as a LIMIT/OFFSET subquery of the index range, its stories sorted again (a
+    # page's worth of rows): the same order, since a listed row's listed_at is its published_at.
+    page = ids[offset : offset + limit]
+    return list(Article.objects.published(now=now).for_listing().filter(pk__in=page).newest_first())
 
 
 # --- The editors' desk ---------------------------------------------------------------------------

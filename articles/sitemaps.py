@@ -29,6 +29,7 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from articles.models import Article, ArticleMonth, Section, TaggedArticle
+from articles.selectors import tag_rows_listed
 from articles.structured_data import absolute_url, iso_jst, photo_image, xml_text
 from newsroom.dates import DATETIME_MIN
 
@@ -236,13 +237,15 @@ class TagSitemap(_JstSitemap):
         return _TagPaginator(self.items(), self.limit)
 
     def items(self):
-        published = Article.objects.published()
-        # EXISTS stops at a tag's first visible story, so counting the list (the index does) reads a
-        # few rows per tag, not every tagging; the newest date is worked out for the page's tags only.
+        # The tag's listed rows (``taggedarticle_listing_idx``, whose ``listed_at`` is the article's
+        # visible publication time): EXISTS and the newest date each read the first entry of the
+        # tag's range from the index alone, whatever the tag's size. (With the articles joined as a
+        # guard, PostgreSQL would hash every tagging for the EXISTS instead.)
+        listed = tag_rows_listed(tag=OuterRef("pk"), now=timezone.now())
         return (
-            Tag.objects.filter(Exists(published.filter(tagged_items__tag=OuterRef("pk"))))
+            Tag.objects.filter(Exists(listed))
             .exclude(slug="")  # no tag page to link to
-            .annotate(latest=_newest(published.filter(tagged_items__tag=OuterRef("pk"))))
+            .annotate(latest=Subquery(listed.values("listed_at")[:1]))
             .order_by("name", "pk")
         )
 

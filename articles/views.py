@@ -1,6 +1,7 @@
 """Reader pages: parse the request, call a selector, render. Nothing per user, so every page is cacheable."""
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.html import escape
 from django.utils.http import http_date
@@ -22,9 +24,9 @@ from articles.selectors import (
     article_for_page,
     article_front_page,
     article_furniture,
-    article_list_by_author,
-    article_list_for_tag,
     article_list_in_section,
+    article_page_by_author,
+    article_page_for_tag,
 )
 from articles.structured_data import (
     absolute_url,
@@ -100,6 +102,27 @@ def _page_or_404(
     # Evaluate here so the template never runs a query of its own.
     page.object_list = list(page.object_list)
     return page
+
+
+class ListingPaginator(CountedPaginator):
+    """A paginator whose pages come from ``fetch(offset=, limit=)``: a selector that reads one page itself."""
+
+    def __init__(self, fetch, per_page, *, count: int):
+        super().__init__([], per_page, count=count)
+        self.fetch = fetch
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        return Page(self.fetch(offset=(number - 1) * self.per_page, limit=self.per_page), number, self)
+
+
+def _listing_page_or_404(request: HttpRequest, fetch, *, count: int, per_page: int = PAGE_SIZE) -> Page:
+    """One page for ``?page=`` of a list that ``fetch`` reads a page at a time (``ListingPaginator``);
+    ``count`` capped at ``MAX_PAGES`` pages as in ``_page_or_404``. Anything but an existing page is a 404."""
+    try:
+        return ListingPaginator(fetch, per_page, count=count).page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404("No such page") from exc
 
 
 def _last_modified(response: HttpResponse, times) -> HttpResponse:
@@ -204,8 +227,9 @@ def section_detail(request, slug):
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     edge_keys_add(f"t{tag.pk}")
-    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED)
-    page = _page_or_404(request, article_list_for_tag(tag=tag, count=count), count=count)
+    now = timezone.now()  # the count and the page see the same stories
+    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED, now=now)
+    page = _listing_page_or_404(request, partial(article_page_for_tag, tag=tag, now=now), count=count)
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
         raise Http404("No published articles with this tag")
@@ -216,8 +240,9 @@ def tag_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     edge_keys_add(f"au{author.pk}")
-    count = article_count_by_author(author=author, at_most=MAX_LISTED)
-    page = _page_or_404(request, article_list_by_author(author=author, count=count), count=count)
+    now = timezone.now()
+    count = article_count_by_author(author=author, at_most=MAX_LISTED, now=now)
+    page = _listing_page_or_404(request, partial(article_page_by_author, author=author, now=now), count=count)
     response = render(request, "articles/author.html", {"author": author, "page": page})
     return _last_modified(response, (a.published_at for a in page.object_list))
 
