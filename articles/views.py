@@ -228,12 +228,15 @@ def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     edge_keys_add(f"t{tag.pk}")
     now = timezone.now()  # the count and the page see the same stories
-    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED, now=now)
-    page = _listing_page_or_404(request, partial(article_page_for_tag, tag=tag, now=now), count=count)
+    # One beyond the pages listed: "more than 5,000 stories" is said, not "5,000".
+    count = article_count_for_tag(tag=tag, at_most=MAX_LISTED + 1, now=now)
+    fetch = partial(article_page_for_tag, tag=tag, now=now)
+    page = _listing_page_or_404(request, fetch, count=min(count, MAX_LISTED))
     if page.paginator.count == 0:
         # A tag used only by drafts must not reveal itself (nor the embargoed story behind it).
         raise Http404("No published articles with this tag")
-    response = render(request, "articles/tag.html", {"tag": tag, "page": page})
+    context = {"tag": tag, "page": page, "story_count": min(count, MAX_LISTED), "more_stories": count > MAX_LISTED}
+    response = render(request, "articles/tag.html", context)
     return _last_modified(response, (a.published_at for a in page.object_list))
 
 

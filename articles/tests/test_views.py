@@ -480,6 +480,19 @@ def test_tag_page_lists_its_articles_and_links_its_feed(client, politics):
     assert page.find("a", string=re.compile("RSS"))["href"] == "/tag/tokyo-bay/feed/"
 
 
+def test_tag_page_says_how_many_stories_and_more_than_it_lists(client, politics, monkeypatch):
+    monkeypatch.setattr(views, "MAX_LISTED", 3)
+    for n in range(3):
+        ArticleFactory(section=politics, tags=["Tokyo Bay"], headline=f"Ferry Story {n}")
+    description = soup_of(client.get("/tag/tokyo-bay/")).select_one(".page-head-description")
+    assert text_of(description) == "3 stories"
+    ArticleFactory(section=politics, tags=["Tokyo Bay"], headline="Ferry Story 3")
+    cache.clear()
+    page = soup_of(client.get("/tag/tokyo-bay/"))
+    # Counting stops one beyond what the pages list: a number that is not the tag's real total is not shown.
+    assert text_of(page.select_one(".page-head-description")) == "More than 3 stories"
+
+
 def test_tag_with_non_ascii_slug_works(client, politics):
     article = ArticleFactory(section=politics, tags=["東京"], headline="Capital Story")
     html = client.get(article.get_absolute_url()).content.decode()
