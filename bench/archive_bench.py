@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import io
 import itertools
 import json
 import math
@@ -1117,7 +1118,9 @@ def child(args) -> int:
 
     say(f"== {connection.vendor} {connection.settings_dict['NAME']}: {args.size:,} articles")
     started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
+    out = io.StringIO()
+    call_command("migrate", verbosity=1, interactive=False, stdout=out)
+    migrated = [line for line in out.getvalue().splitlines() if line.strip().startswith("Applying ")]
     manifest = SQLITE_DIR / "static" / "staticfiles.json"
     sources = [p for folder in (ROOT / "static", *ROOT.glob("*/static")) for p in folder.rglob("*") if p.is_file()]
     if not manifest.exists() or max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime:
@@ -1135,6 +1138,14 @@ def child(args) -> int:
         return STALE_BUILD
     else:
         say(f"  reusing the build of {have:,} articles" + (f" from {meta['built_at']}" if meta else ""))
+        if migrated and have:
+            # A migration of a kept build (new columns, tables, backfills): statistics and the
+            # visibility map as autovacuum would leave them on a live site, as after a build.
+            analyze_started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+            took = time.perf_counter() - analyze_started
+            say(f"  {len(migrated)} migration(s) applied to the build; analyzed in {took:.1f} s")
     dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     # Every cache (fragments, ranking lists, compiled lookups) a dummy: each request does all its DB work.
     with override_settings(CACHES=dummy, FRAGMENT_CACHE_ENABLED=False):
