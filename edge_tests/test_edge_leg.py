@@ -22,8 +22,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from bs4 import BeautifulSoup
 
+from articles.tests.forms import form_fields
 from bench._common import processes_stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,27 +192,7 @@ class EditorBrowser:
         """Every field of the form ``selector`` on ``path`` as the browser would post it unchanged (CSRF token too)."""
         status, _, html = self.request("GET", path)
         assert status == 200, html[:2000]
-        form = BeautifulSoup(html, "html.parser").select_one(selector)
-        assert form is not None, f"no {selector} on {path}"
-        data: dict[str, str | list[str]] = {}
-        for element in form.select("input, textarea, select"):
-            name = element.get("name")
-            if not name or element.get("type") in ("submit", "button", "file"):
-                continue
-            if element.name == "select":
-                chosen = [option.get("value") for option in element.select("option") if option.has_attr("selected")]
-                if element.has_attr("multiple"):
-                    data[name] = chosen
-                elif chosen:
-                    data[name] = chosen[0]
-            elif element.name == "textarea":
-                text = element.get_text()
-                data[name] = text[1:] if text.startswith("\n") else text  # as browsers parse <textarea>
-            elif element.get("type") in ("checkbox", "radio"):
-                if element.has_attr("checked"):
-                    data[name] = element.get("value", "on")
-            else:
-                data[name] = element.get("value", "")
+        data = form_fields(html, selector)
         assert data.get("csrfmiddlewaretoken"), "the form carries no CSRF token"
         return data
 

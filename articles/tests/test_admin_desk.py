@@ -20,6 +20,7 @@ from articles import presence, revisions, services
 from articles.admin import ArticleAdminForm
 from articles.models import Article, EditingSession
 from articles.tests.factories import ArticleFactory, ArticleUpdateFactory, PhotoFactory, SectionFactory
+from articles.tests.forms import form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -45,28 +46,7 @@ def soup_of(response) -> BeautifulSoup:
 
 def form_data(response) -> dict:
     """Every field of the change form as the browser would post it unchanged (the submit buttons aside)."""
-    form = soup_of(response).select_one("#article_form")
-    data = {}
-    for element in form.select("input, textarea, select"):
-        name = element.get("name")
-        if not name or element.get("type") in ("submit", "button", "file"):
-            continue
-        if element.name == "select":
-            chosen = [o.get("value") for o in element.select("option") if o.has_attr("selected")]
-            if element.has_attr("multiple"):
-                data[name] = chosen
-            elif chosen:
-                data[name] = chosen[0]
-        elif element.name == "textarea":
-            text = element.get_text()
-            data[name] = text[1:] if text.startswith("\n") else text  # as browsers parse <textarea>
-        elif element.get("type") == "checkbox":
-            if element.has_attr("checked"):
-                data[name] = element.get("value", "on")
-        else:
-            data[name] = element.get("value", "")
-    data.pop("csrfmiddlewaretoken", None)
-    return data
+    return form_fields(response.content.decode(), "#article_form")
 
 
 def draft(section, **kwargs) -> Article:
